@@ -1,0 +1,229 @@
+"""The `nnbp` command line: parse, validate, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import yaml
+from tqdm import tqdm
+
+from nnbp import __version__
+from nnbp.config import DTYPES, ENGINES, TrainConfig, build_config, check_against_data, read_config_file
+from nnbp.data import Dataset, load_dataset
+from nnbp.errors import NnbpError
+from nnbp.network import Network
+from nnbp.store import load_network, save_network, write_atomic, write_json_atomic
+from nnbp.training import EpochResult, evaluate, train
+
+RUN_FILES = ("weights.npz", "history.json", "config.yaml")
+
+
+class _Error(click.ClickException):
+    """Exit 1 with `Error: message` on stderr: bad content in a file or value."""
+
+
+def _fail(error: NnbpError) -> None:
+    raise _Error(str(error)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nnbp")
+def main() -> None:
+    """Train fully-connected networks by backpropagation, as chapter 2 of Michael Nielsen's
+    "Neural Networks and Deep Learning" lays it out (equations BP1–BP4), with each mini-batch
+    stacked into one matrix X = [x1 … xm].
+
+    \b
+    Start here:
+      nnbp train configs/mnist-sample.yaml      train [784, 30, 10] on 10,000 bundled MNIST digits
+      nnbp eval runs/mnist-sample/weights.npz   accuracy, per-class accuracy, confusion matrix
+    """
+
+
+TRAIN_HELP = """Train a network as CONFIG (a YAML file) describes; options override its keys.
+
+\b
+Config keys (defaults in brackets):
+  sizes            layer sizes, input first              [784, 30, 10]
+  eta              learning rate η, > 0                  [3.0]
+  epochs           passes over the training set          [30]
+  mini_batch_size  examples per gradient step            [10]
+  seed             seeds initialisation and shuffling    [0]
+  dataset          mnist-sample, or a path to an .npz in Keras's mnist.npz layout
+                   (x_train, y_train, x_test, y_test)     [mnist-sample]
+  engine           matrix (whole batch at once) or loop (the chapter's per-example loop) [matrix]
+  dtype            float64 or float32                    [float64]
+  output           folder for weights.npz, history.json, config.yaml  [runs/mnist-sample]
+
+\b
+Example config:
+  sizes: [784, 30, 10]
+  eta: 3.0
+  epochs: 30
+  mini_batch_size: 10
+  seed: 0
+  dataset: mnist-sample
+  output: runs/mnist-sample
+
+\b
+Example:
+  nnbp train configs/mnist-sample.yaml --epochs 5 --seed 1 --output runs/try
+"""
+
+
+@main.command(help=TRAIN_HELP)
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option("--epochs", type=int, help="Override `epochs`.")
+@click.option("--eta", type=float, help="Override `eta`, the learning rate η.")
+@click.option("--mini-batch-size", type=int, help="Override `mini_batch_size`.")
+@click.option("--seed", type=int, help="Override `seed`.")
+@click.option("--engine", type=click.Choice(ENGINES), help="Override `engine`.")
+@click.option("--dtype", type=click.Choice(DTYPES), help="Override `dtype`.")
+@click.option("--dataset", help="Override `dataset` (a name or an .npz path).")
+@click.option("--output", "-o", help="Override `output`, the run's folder.")
+@click.option("--force", is_flag=True, help="Replace a run already in the output folder.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors and the final line.")
+def train_cmd(config_path: Path, force: bool, quiet: bool, **overrides: Any) -> None:
+    try:
+        config = build_config(read_config_file(config_path), overrides, str(config_path))
+        dataset = load_dataset(config.dataset)
+        check_against_data(
+            config, dataset.n_inputs, dataset.n_classes, len(dataset.train), str(config_path)
+        )
+        output = _prepare_output(Path(config.output), force)
+    except NnbpError as e:
+        _fail(e)
+
+    rng = np.random.default_rng(config.seed)
+    network = Network.initialise(list(config.sizes), rng, dtype=np.dtype(config.dtype))
+    meta = {"nnbp": __version__, "config": config.to_dict()}
+    write_atomic(output / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
+    history: list[dict] = []
+    progress = _Progress(len(dataset.train), config.epochs, quiet)
+
+    def on_epoch(result: EpochResult) -> None:
+        progress.end_epoch()
+        history.append(result.to_dict())
+        save_network(output / "weights.npz", network, meta)
+        write_json_atomic(output / "history.json", {"evaluated_on": "test", "epochs": history})
+        if not quiet:
+            click.echo(
+                f"Epoch {result.epoch}/{config.epochs}: {result.correct} / {result.total} test "
+                f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}, {result.seconds:.2f} s"
+            )
+
+    results = train(
+        network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
+        eta=config.eta, rng=rng, engine=config.engine, on_batch=progress.advance,
+        on_epoch=on_epoch,
+    )
+    last = results[-1]
+    click.echo(
+        f"Saved {output / 'weights.npz'}: test accuracy {100 * last.accuracy:.2f}% "
+        f"({last.correct} / {last.total}) after {config.epochs} epochs"
+    )
+
+
+class _Progress:
+    """One tqdm bar per epoch on stderr; silent with --quiet or when stderr is not a terminal."""
+
+    def __init__(self, n_train: int, epochs: int, quiet: bool) -> None:
+        self.n_train, self.epochs, self.quiet = n_train, epochs, quiet
+        self.epoch = 0
+        self.bar: tqdm | None = None
+
+    def advance(self, m: int) -> None:
+        if self.bar is None:
+            self.epoch += 1
+            self.bar = tqdm(
+                total=self.n_train, desc=f"Epoch {self.epoch}/{self.epochs}", unit="ex",
+                leave=False, disable=True if self.quiet else None, file=sys.stderr,
+            )
+        self.bar.update(m)
+
+    def end_epoch(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _prepare_output(output: Path, force: bool) -> Path:
+    """Refuse to replace an existing run without --force; create the folder only once all else is valid."""
+    if output.exists() and not output.is_dir():
+        raise NnbpError(f"output: {output} exists and is not a folder")
+    existing = [f for f in RUN_FILES if (output / f).exists()]
+    if existing and not force:
+        raise NnbpError(
+            f"output: {output} already holds a run ({', '.join(existing)}); pass --force to "
+            "replace it, or choose another --output"
+        )
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NnbpError(f"output: cannot create {output} ({e.strerror})") from None
+    return output
+
+
+@main.command("eval")
+@click.argument("weights_path", metavar="WEIGHTS", type=click.Path(path_type=Path))
+@click.option(
+    "--dataset", help="Evaluate on this dataset's test split instead of the one the run used."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+def eval_cmd(weights_path: Path, dataset: str | None, as_json: bool) -> None:
+    """Evaluate saved weights on a test split: accuracy, per-class accuracy, confusion matrix.
+
+    \b
+    Example:
+      nnbp eval runs/mnist-sample/weights.npz
+      nnbp eval runs/mnist-sample/weights.npz --json | python -m json.tool
+    """
+    try:
+        network, meta = load_network(weights_path)
+        name = dataset or meta.get("config", {}).get("dataset")
+        if not isinstance(name, str):
+            raise NnbpError(f"{weights_path}: records no dataset; pass --dataset")
+        data = load_dataset(name)
+        _check_fits(network, data, weights_path)
+    except NnbpError as e:
+        _fail(e)
+    ev = evaluate(network, data, data.test)
+    k = data.n_classes
+    confusion = np.zeros((k, k), dtype=np.int64)  # rows: true class, columns: predicted class
+    np.add.at(confusion, (data.test.labels, ev.predictions), 1)
+    per_class = [
+        float(confusion[c, c] / confusion[c].sum()) if confusion[c].sum() else None for c in range(k)
+    ]
+    if as_json:
+        click.echo(json.dumps({
+            "weights": str(weights_path), "dataset": data.name, "split": "test",
+            "accuracy": ev.accuracy, "correct": ev.correct, "total": ev.total, "cost": ev.cost,
+            "per_class_accuracy": per_class, "confusion": confusion.tolist(),
+        }))
+        return
+    click.echo(f"{weights_path} on {data.name} (test split)")
+    click.echo(f"accuracy {100 * ev.accuracy:.2f}% ({ev.correct} / {ev.total}), cost {ev.cost:.4f}")
+    click.echo("per-class accuracy: " + "  ".join(
+        f"{c}: {'-' if a is None else f'{100 * a:.1f}%'}" for c, a in enumerate(per_class)
+    ))
+    click.echo("confusion matrix (rows: true class, columns: predicted):")
+    width = max(5, len(str(confusion.max())) + 1)
+    click.echo("    " + "".join(f"{c:>{width}}" for c in range(k)))
+    for c in range(k):
+        click.echo(f"{c:>3} " + "".join(f"{v:>{width}}" for v in confusion[c]))
+
+
+def _check_fits(network: Network, data: Dataset, weights_path: Path) -> None:
+    if network.sizes[0] != data.n_inputs or network.sizes[-1] != data.n_classes:
+        raise NnbpError(
+            f"{weights_path}: the network {network.sizes} does not fit {data.name!r} "
+            f"({data.n_inputs} inputs, {data.n_classes} classes)"
+        )
+
+
+train_cmd.name = "train"

@@ -1,0 +1,196 @@
+"""Training configuration: one dataclass, read strictly from YAML and overridden by CLI options.
+
+Every problem is an `NnbpError` whose message names where the value came from (`file: key` or
+`--option`), the value, and what was expected. YAML is read only with a safe loader.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from nnbp.errors import NnbpError
+
+ENGINES = ("matrix", "loop")
+DTYPES = ("float64", "float32")
+# An up-front bound on what a network may need (weights, gradients and one update's temporaries),
+# so that a typo such as a layer of 10^9 neurons is refused instead of exhausting memory.
+MAX_PARAMETER_BYTES = 4 * 2**30
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run depends on; the defaults are the book's chapter 1 run."""
+
+    sizes: tuple[int, ...] = (784, 30, 10)  # the book's network: 784 pixels, 30 hidden, 10 digits
+    eta: float = 3.0  # the book's η for this network and the quadratic cost
+    epochs: int = 30  # the book trains for 30 epochs
+    mini_batch_size: int = 10  # the book's mini-batch size
+    seed: int = 0  # seeds the one Generator behind initialisation and shuffling
+    dataset: str = "mnist-sample"  # ships inside the package: runs with no network
+    engine: str = "matrix"  # the fast engine; `loop` is the chapter's per-example algorithm
+    dtype: str = "float64"  # the chapter's arithmetic; float32 is faster and accurate enough
+    output: str = "runs/mnist-sample"  # relative to the working directory
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types, as written to `config.yaml` and into the weights file's metadata."""
+        d = asdict(self)
+        d["sizes"] = list(self.sizes)
+        return d
+
+
+def _int(value: Any, where: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise NnbpError(f"{where}: {value!r} is not a whole number")
+    if value < minimum:
+        raise NnbpError(f"{where}: {value} is less than {minimum}")
+    return value
+
+
+def _positive_int(value: Any, where: str) -> int:
+    return _int(value, where, 1)
+
+
+def _seed(value: Any, where: str) -> int:
+    return _int(value, where, 0)
+
+
+def _eta(value: Any, where: str) -> float:
+    # PyYAML follows YAML 1.1, which reads 1e-3 (no dot) as a string: accept numbers written so.
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise NnbpError(f"{where}: {value!r} is not a number") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NnbpError(f"{where}: {value!r} is not a number")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise NnbpError(f"{where}: {value} is not a positive finite learning rate")
+    return value
+
+
+def _sizes(value: Any, where: str) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or len(value) < 2:
+        raise NnbpError(f"{where}: {value!r} is not a list of at least 2 layer sizes, input first")
+    sizes = tuple(_positive_int(n, f"{where}[{i}]") for i, n in enumerate(value))
+    n_bytes = 8 * 3 * sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if n_bytes > MAX_PARAMETER_BYTES:
+        raise NnbpError(
+            f"{where}: {list(sizes)} would need about {n_bytes / 2**30:.0f} GiB for weights and "
+            f"gradients; nnbp refuses networks over {MAX_PARAMETER_BYTES // 2**30} GiB"
+        )
+    return sizes
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any, str], str]:
+    def parse(value: Any, where: str) -> str:
+        if value not in options:
+            raise NnbpError(f"{where}: {value!r} is not one of {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise NnbpError(f"{where}: {value!r} is not a non-empty string")
+    return value
+
+
+PARSERS: dict[str, Callable[[Any, str], Any]] = {
+    "sizes": _sizes,
+    "eta": _eta,
+    "epochs": _positive_int,
+    "mini_batch_size": _positive_int,
+    "seed": _seed,
+    "dataset": _text,
+    "engine": _choice(ENGINES),
+    "dtype": _choice(DTYPES),
+    "output": _text,
+}
+assert set(PARSERS) == {f.name for f in fields(TrainConfig)}
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that also refuses a key given twice in one mapping."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise NnbpError(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice")
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The raw mapping in a YAML file, each key checked against `TrainConfig`'s fields."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NnbpError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NnbpError(f"{path}: is a directory, not a YAML file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise NnbpError(f"{path}: cannot be read ({e})") from None
+    try:
+        raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except NnbpError as e:
+        raise NnbpError(f"{path}: {e}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise NnbpError(f"{path}: not valid YAML{where}: {problem}") from None
+    if raw is None:
+        raise NnbpError(f"{path}: is empty; expected a mapping of config keys such as 'sizes: [784, 30, 10]'")
+    if not isinstance(raw, dict):
+        raise NnbpError(f"{path}: holds a {type(raw).__name__}; expected a mapping of config keys")
+    for key in raw:
+        if key not in PARSERS:
+            raise NnbpError(f"{path}: {key}: unknown key; known keys are {', '.join(PARSERS)}")
+    return raw
+
+
+def build_config(
+    file_values: dict[str, Any], overrides: dict[str, Any], source: str
+) -> TrainConfig:
+    """Defaults, then the file's values (named `source: key` in errors), then CLI options (`--key`)."""
+    values: dict[str, Any] = {}
+    for key, value in file_values.items():
+        values[key] = PARSERS[key](value, f"{source}: {key}")
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = PARSERS[key](value, "--" + key.replace("_", "-"))
+    return TrainConfig(**values)
+
+
+def check_against_data(
+    config: TrainConfig, n_inputs: int, n_classes: int, n_train: int, source: str
+) -> None:
+    """The network's input and output layers must fit the data; a mini-batch must fit the training set."""
+    if config.sizes[0] != n_inputs:
+        raise NnbpError(
+            f"{source}: sizes: the input layer has {config.sizes[0]} neurons but the dataset "
+            f"{config.dataset!r} has {n_inputs} inputs per example"
+        )
+    if config.sizes[-1] != n_classes:
+        raise NnbpError(
+            f"{source}: sizes: the output layer has {config.sizes[-1]} neurons but the dataset "
+            f"{config.dataset!r} has {n_classes} classes"
+        )
+    if config.mini_batch_size > n_train:
+        raise NnbpError(
+            f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the "
+            f"{n_train} training examples"
+        )

@@ -1,0 +1,5 @@
+"""The one exception type nnbp raises for bad input; the CLI turns it into a one-line error."""
+
+
+class NnbpError(Exception):
+    """A problem with the user's input: a config key, a file, an option. The message names it."""

@@ -1,0 +1,110 @@
+"""Mini-batch stochastic gradient descent over a dataset, reported through callbacks.
+
+The trainer never prints or writes files: it calls `on_batch` and `on_epoch` and returns the
+history. One `numpy.random.Generator` drives shuffling; it shuffles an index array, never the data.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+
+from nnbp.backprop import ENGINES, update
+from nnbp.data import Dataset, Split
+from nnbp.network import Network
+
+Array = np.ndarray
+EVAL_CHUNK = 10_000  # columns per forward pass when evaluating, so evaluation never sets the peak
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How the network does on one split: mean cost, correct count, and each example's prediction."""
+
+    cost: float
+    correct: int
+    total: int
+    predictions: Array
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    """One line of `history.json`: figures on the test split after an epoch of training."""
+
+    epoch: int
+    cost: float
+    correct: int
+    total: int
+    accuracy: float
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def gather(split: Split, idx: Array, scale: float, n_classes: int, dtype: np.dtype) -> tuple[Array, Array]:
+    """X (n_inputs, m) and one-hot Y (n_classes, m) for the examples `idx`, columns in that order."""
+    X = np.multiply(split.images[idx].T, scale, dtype=dtype)
+    Y = np.zeros((n_classes, len(idx)), dtype=dtype)
+    Y[split.labels[idx], np.arange(len(idx))] = 1
+    return X, Y
+
+
+def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
+    """Feed a whole split forward in chunks; the predicted class is the most active output neuron."""
+    dtype = network.dtype
+    predictions = np.empty(len(split), dtype=np.intp)
+    cost = 0.0
+    for start in range(0, len(split), EVAL_CHUNK):
+        idx = np.arange(start, min(start + EVAL_CHUNK, len(split)))
+        X, Y = gather(split, idx, dataset.scale, dataset.n_classes, dtype)
+        A = network.feedforward(X)
+        cost += network.cost.fn(A, Y)
+        predictions[idx] = A.argmax(axis=0)
+    correct = int(np.count_nonzero(predictions == split.labels))
+    return Evaluation(cost / len(split), correct, len(split), predictions)
+
+
+def train(
+    network: Network,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    mini_batch_size: int,
+    eta: float,
+    rng: np.random.Generator,
+    engine: str = "matrix",
+    on_batch: Callable[[int], None] | None = None,
+    on_epoch: Callable[[EpochResult], None] | None = None,
+) -> list[EpochResult]:
+    """Train `network` in place by SGD; after each epoch evaluate on the test split.
+
+    `on_batch(m)` is called after each mini-batch of m examples, `on_epoch(result)` after each epoch.
+    The last mini-batch of an epoch may be smaller; the update divides by its real size.
+    """
+    backprop = ENGINES[engine]
+    n = len(dataset.train)
+    history = []
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        order = rng.permutation(n)
+        for k in range(0, n, mini_batch_size):
+            idx = order[k : k + mini_batch_size]
+            X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, network.dtype)
+            update(network, backprop(network, X, Y), eta, len(idx))
+            if on_batch is not None:
+                on_batch(len(idx))
+        seconds = time.perf_counter() - start
+        ev = evaluate(network, dataset, dataset.test)
+        result = EpochResult(epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds)
+        history.append(result)
+        if on_epoch is not None:
+            on_epoch(result)
+    return history
