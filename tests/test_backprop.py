@@ -1,0 +1,153 @@
+"""The matrix engine against the per-example engine, central finite differences, and a hand computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import random_batch, small_network
+from nnbp.backprop import backprop_example, backprop_loop, backprop_matrix, update
+from nnbp.network import Network
+
+SHAPES = [[3, 2], [4, 5, 3], [6, 5, 4, 3]]  # 2, 3 and 4 layers
+
+
+def total_cost(network: Network, X, Y) -> float:
+    return network.cost.fn(network.feedforward(X), Y)
+
+
+def finite_difference_gradient(network: Network, X, Y, eps: float = 1e-6):
+    """Σ_x ∂C_x/∂p for every weight and bias p, by central differences (C(p+ε) − C(p−ε)) / 2ε."""
+    grads = []
+    for params in (network.biases, network.weights):
+        layer_grads = []
+        for p in params:
+            g = np.zeros_like(p)
+            for i in np.ndindex(p.shape):
+                saved = p[i]
+                p[i] = saved + eps
+                plus = total_cost(network, X, Y)
+                p[i] = saved - eps
+                minus = total_cost(network, X, Y)
+                p[i] = saved
+                g[i] = (plus - minus) / (2 * eps)
+            layer_grads.append(g)
+        grads.append(layer_grads)
+    return grads[0], grads[1]
+
+
+def assert_gradients_close(actual, expected, rtol, atol=0.0):
+    for got_list, want_list in zip(actual, expected):
+        assert len(got_list) == len(want_list)
+        for got, want in zip(got_list, want_list):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("sizes", SHAPES)
+@pytest.mark.parametrize("m", [1, 7])
+def test_matrix_engine_agrees_with_the_per_example_engine(sizes, m, rng):
+    network = small_network(sizes, seed=len(sizes) + m)
+    X, Y = random_batch(sizes, m, rng)
+    matrix = backprop_matrix(network, X, Y)
+    loop = backprop_loop(network, X, Y)
+    assert_gradients_close(matrix, loop, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("sizes", SHAPES)
+@pytest.mark.parametrize("m", [1, 7])
+def test_matrix_engine_agrees_with_finite_differences(sizes, m, rng):
+    network = small_network(sizes, seed=10 + m)
+    X, Y = random_batch(sizes, m, rng)
+    numeric = finite_difference_gradient(network, X, Y)
+    assert_gradients_close(backprop_matrix(network, X, Y), numeric, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize("sizes", SHAPES)
+def test_float32_engines_agree_with_each_other_and_with_float64(sizes, rng):
+    network64 = small_network(sizes, seed=3)
+    network32 = small_network(sizes, seed=3, dtype=np.float32)
+    X, Y = random_batch(sizes, 7, rng)
+    reference = backprop_matrix(network64, X, Y)
+    matrix32 = backprop_matrix(network32, X.astype(np.float32), Y.astype(np.float32))
+    loop32 = backprop_loop(network32, X.astype(np.float32), Y.astype(np.float32))
+    for grads in (matrix32, loop32):
+        for g in grads[0] + grads[1]:
+            assert g.dtype == np.float32
+    scale = max(np.abs(g).max() for g in reference[0] + reference[1])
+    assert_gradients_close(matrix32, loop32, rtol=0, atol=1e-5 * scale)
+    assert_gradients_close(matrix32, reference, rtol=0, atol=1e-4 * scale)
+
+
+def test_gradient_of_a_batch_is_the_sum_of_its_examples(rng):
+    sizes = [4, 3, 2]
+    network = small_network(sizes)
+    X, Y = random_batch(sizes, 5, rng)
+    nabla_b, nabla_w = backprop_matrix(network, X, Y)
+    singles = [backprop_example(network, X[:, [j]], Y[:, [j]]) for j in range(5)]
+    for l in range(2):
+        np.testing.assert_allclose(nabla_b[l], sum(s[0][l] for s in singles), rtol=1e-13)
+        np.testing.assert_allclose(nabla_w[l], sum(s[1][l] for s in singles), rtol=1e-13)
+
+
+def test_engines_do_not_modify_the_batch_or_the_network(rng):
+    sizes = [4, 3, 2]
+    network = small_network(sizes)
+    before = network.copy()
+    X, Y = random_batch(sizes, 3, rng)
+    X0, Y0 = X.copy(), Y.copy()
+    for engine in (backprop_matrix, backprop_loop):
+        engine(network, X, Y)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+    for a, b in zip(network.weights + network.biases, before.weights + before.biases):
+        np.testing.assert_array_equal(a, b)
+
+
+def hand_network() -> Network:
+    return Network(
+        [2, 2, 1],
+        weights=[np.array([[0.1, 0.2], [-0.3, 0.4]]), np.array([[0.5, -0.6]])],
+        biases=[np.array([[0.0], [0.1]]), np.array([[0.2]])],
+    )
+
+
+@pytest.mark.parametrize("engine", [backprop_matrix, backprop_loop])
+def test_one_sgd_step_worked_by_hand(engine):
+    """x = (1, 0.5), y = 1, η = 0.5, worked through with scalar arithmetic.
+
+    z¹ = (0.1 + 0.1 + 0, −0.3 + 0.2 + 0.1) = (0.2, 0);  a¹ = (σ(0.2), σ(0)) = (0.549834, 0.5)
+    z² = 0.5·0.549834 − 0.6·0.5 + 0.2 = 0.174917;  a² = σ(z²) = 0.543618
+    BP1: δ² = (a² − y) σ'(z²) = −0.456382 · 0.543618 · 0.456382 = −0.113227
+    BP2: δ¹ = (w²)ᵀ δ² ⊙ σ'(z¹) = (0.5 · −0.113227 · 0.247517, −0.6 · −0.113227 · 0.25)
+            = (−0.0140128, 0.0169841)
+    BP3/BP4: ∂C/∂b = δ, ∂C/∂w = δ aᵀ; the step subtracts η times each.
+    """
+    network = hand_network()
+    x, y = np.array([[1.0], [0.5]]), np.array([[1.0]])
+    nabla_b, nabla_w = engine(network, x, y)
+    np.testing.assert_allclose(nabla_b[1], [[-0.1132271922687111]], rtol=1e-12)
+    np.testing.assert_allclose(nabla_b[0], [[-0.014012803284069088], [0.016984078840306664]], rtol=1e-12)
+    np.testing.assert_allclose(nabla_w[1], [[-0.06225615972957392, -0.05661359613435555]], rtol=1e-12)
+    np.testing.assert_allclose(
+        nabla_w[0],
+        [[-0.014012803284069088, -0.007006401642034544], [0.016984078840306664, 0.008492039420153332]],
+        rtol=1e-12,
+    )
+    update(network, (nabla_b, nabla_w), eta=0.5, m=1)
+    np.testing.assert_allclose(network.weights[1], [[0.5311280798647869, -0.5716932019328222]], rtol=1e-12)
+    np.testing.assert_allclose(network.biases[1], [[0.2566135961343556]], rtol=1e-12)
+    np.testing.assert_allclose(
+        network.weights[0],
+        [[0.10700640164203455, 0.20350320082101728], [-0.3084920394201533, 0.39575398028992337]],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(network.biases[0], [[0.007006401642034544], [0.09150796057984667]], rtol=1e-12)
+
+
+def test_update_divides_by_the_batch_size():
+    network = hand_network()
+    gradient = ([np.ones((2, 1)), np.ones((1, 1))], [np.ones((2, 2)), np.ones((1, 2))])
+    update(network, gradient, eta=3.0, m=4)
+    np.testing.assert_allclose(network.biases[1], [[0.2 - 0.75]])
+    np.testing.assert_allclose(network.weights[0], [[0.1 - 0.75, 0.2 - 0.75], [-0.3 - 0.75, 0.4 - 0.75]])

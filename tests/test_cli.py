@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from nnbp import __version__
+from nnbp.cli import main
+
+TINY = """\
+sizes: [784, 12, 10]
+eta: 3.0
+epochs: 2
+mini_batch_size: 20
+seed: 0
+dataset: mnist-sample
+output: {output}
+"""
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_config(tmp_path, text=None, **fmt):
+    path = tmp_path / "c.yaml"
+    path.write_text((text or TINY).format(output=tmp_path / "run", **fmt))
+    return path
+
+
+def test_train_then_eval_agree(runner, tmp_path):
+    config = write_config(tmp_path)
+    result = runner.invoke(main, ["train", str(config)])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Epoch 1/2: ") and " / 2000 test (" in lines[0]
+    assert lines[2].startswith(f"Saved {tmp_path / 'run' / 'weights.npz'}: test accuracy")
+    run = tmp_path / "run"
+    assert sorted(p.name for p in run.iterdir()) == ["config.yaml", "history.json", "weights.npz"]
+    history = json.loads((run / "history.json").read_text())["epochs"]
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert set(history[0]) == {"epoch", "cost", "correct", "total", "accuracy", "seconds"}
+
+    result = runner.invoke(main, ["eval", str(run / "weights.npz"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["correct"] == history[-1]["correct"] and report["total"] == 2000
+    assert report["accuracy"] == pytest.approx(history[-1]["accuracy"])
+    confusion = np.array(report["confusion"])
+    assert confusion.shape == (10, 10) and confusion.trace() == report["correct"]
+    assert confusion.sum() == 2000
+
+    text = runner.invoke(main, ["eval", str(run / "weights.npz")])
+    assert f"({report['correct']} / 2000)" in text.stdout and "confusion matrix" in text.stdout
+
+
+def test_options_override_config_and_are_recorded(runner, tmp_path):
+    config = write_config(tmp_path)
+    out = tmp_path / "other"
+    result = runner.invoke(
+        main,
+        ["train", str(config), "--epochs", "1", "--eta", "0.5", "--seed", "3", "--mini-batch-size", "50",
+         "--engine", "loop", "--dtype", "float32", "--output", str(out), "--quiet"],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and result.stdout.startswith("Saved ")
+    with np.load(out / "weights.npz") as npz:
+        meta = json.loads(str(npz["meta"]))
+        assert npz["weights_0"].dtype == np.float32
+    assert meta["config"] == {
+        "sizes": [784, 12, 10], "eta": 0.5, "epochs": 1, "mini_batch_size": 50, "seed": 3,
+        "dataset": "mnist-sample", "engine": "loop", "dtype": "float32", "output": str(out),
+    }
+    assert meta["nnbp"] == __version__
+
+
+def test_same_config_twice_gives_identical_weight_files(runner, tmp_path):
+    config = write_config(tmp_path)
+    for out in ("a", "b"):
+        assert runner.invoke(main, ["train", str(config), "-o", str(tmp_path / out), "-q"]).exit_code == 0
+    with np.load(tmp_path / "a/weights.npz") as a, np.load(tmp_path / "b/weights.npz") as b:
+        for key in a.files:
+            if key != "meta":
+                assert np.array_equal(a[key], b[key])
+
+
+@pytest.mark.parametrize(
+    "text, args, message",
+    [
+        ("etta: 3\n", [], "c.yaml: etta: unknown key"),
+        ("eta: -3\n", [], "c.yaml: eta: -3.0 is not a positive finite learning rate"),
+        ("sizes: [784, 0, 10]\n", [], "c.yaml: sizes[1]: 0 is less than 1"),
+        ("sizes: [100, 30, 10]\n", [], "c.yaml: sizes: the input layer has 100 neurons"),
+        ("sizes: [784, 30, 3]\n", [], "c.yaml: sizes: the output layer has 3 neurons"),
+        ("sizes: [784, 30\n", [], "c.yaml: not valid YAML at line"),
+        ("dataset: nowhere.npz\n", [], "dataset: 'nowhere.npz' is neither a known dataset"),
+        ("epochs: 1\n", ["--eta", "nan"], "--eta: nan is not a positive finite learning rate"),
+        ("epochs: 1\n", ["--epochs", "0"], "--epochs: 0 is less than 1"),
+    ],
+)
+def test_bad_input_is_one_line_exit_1_and_leaves_nothing(runner, tmp_path, text, args, message):
+    config = tmp_path / "c.yaml"
+    config.write_text(text + f"output: {tmp_path / 'run'}\n")
+    result = runner.invoke(main, ["train", str(config), *args])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
+
+
+def test_missing_config_file(runner, tmp_path):
+    result = runner.invoke(main, ["train", str(tmp_path / "absent.yaml")])
+    assert result.exit_code == 1 and "absent.yaml: no such file" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_usage_errors_exit_2(runner, tmp_path):
+    config = write_config(tmp_path)
+    result = runner.invoke(main, ["train", str(config), "--epochs", "many"])
+    assert result.exit_code == 2 and "'many' is not a valid integer" in result.stderr
+    assert runner.invoke(main, ["train", str(config), "--engine", "gpu"]).exit_code == 2
+
+
+def test_existing_run_is_not_replaced_without_force(runner, tmp_path):
+    config = write_config(tmp_path)
+    assert runner.invoke(main, ["train", str(config), "-q", "--epochs", "1"]).exit_code == 0
+    weights = (tmp_path / "run" / "weights.npz").read_bytes()
+    result = runner.invoke(main, ["train", str(config), "-q", "--epochs", "1", "--seed", "9"])
+    assert result.exit_code == 1 and "already holds a run" in result.stderr and "--force" in result.stderr
+    assert (tmp_path / "run" / "weights.npz").read_bytes() == weights
+    result = runner.invoke(main, ["train", str(config), "-q", "--epochs", "1", "--seed", "9", "--force"])
+    assert result.exit_code == 0
+    assert (tmp_path / "run" / "weights.npz").read_bytes() != weights
+
+
+def test_eval_errors(runner, tmp_path):
+    bad = tmp_path / "w.npz"
+    bad.write_bytes(b"garbage")
+    result = runner.invoke(main, ["eval", str(bad)])
+    assert result.exit_code == 1 and str(bad) in result.stderr and result.stderr.count("\n") == 1
+    result = runner.invoke(main, ["eval", str(tmp_path / "absent.npz")])
+    assert result.exit_code == 1 and "no such file" in result.stderr
+
+
+def test_eval_refuses_weights_that_do_not_fit_the_data(runner, tmp_path):
+    from nnbp.network import Network
+    from nnbp.store import save_network
+
+    path = tmp_path / "w.npz"
+    save_network(path, Network.initialise([5, 3], np.random.default_rng(0)), {"config": {"dataset": "mnist-sample"}})
+    result = runner.invoke(main, ["eval", str(path)])
+    assert result.exit_code == 1 and "does not fit 'mnist-sample'" in result.stderr
+
+
+def test_help_and_version(runner):
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0 and "train" in result.stdout and "eval" in result.stdout
+    train_help = runner.invoke(main, ["train", "--help"]).stdout
+    for key in ("sizes", "eta", "epochs", "mini_batch_size", "seed", "dataset", "engine", "dtype", "output"):
+        assert key in train_help
+    for option in ("--epochs", "--eta", "--mini-batch-size", "--seed", "--engine", "--output", "--force"):
+        assert option in train_help
+    assert runner.invoke(main, ["--version"]).stdout == f"nnbp, version {__version__}\n"
+
+
+def test_python_dash_m_in_a_real_process(tmp_path):
+    """A real process: exit codes, stderr, no progress bar when stderr is not a terminal, files written."""
+    config = write_config(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    ok = subprocess.run(
+        [sys.executable, "-m", "nnbp", "train", str(config), "--epochs", "1"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stderr == ""  # tqdm stays quiet on a pipe
+    assert ok.stdout.startswith("Epoch 1/1: ")
+    assert (tmp_path / "run" / "weights.npz").exists()
+
+    bad = subprocess.run(
+        [sys.executable, "-m", "nnbp", "eval", str(tmp_path / "absent.npz")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == f"Error: {tmp_path / 'absent.npz'}: no such file"

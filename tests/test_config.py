@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+
+from nnbp.config import TrainConfig, build_config, check_against_data, read_config_file
+from nnbp.errors import NnbpError
+
+
+def load(tmp_path, text: str, **overrides) -> TrainConfig:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return build_config(read_config_file(path), overrides, str(path))
+
+
+def test_defaults_are_the_books_run(tmp_path):
+    config = load(tmp_path, "seed: 3\n")
+    assert config == TrainConfig(seed=3)
+    assert config.sizes == (784, 30, 10) and config.eta == 3.0 and config.mini_batch_size == 10
+
+
+def test_every_key_is_read(tmp_path):
+    config = load(tmp_path, """
+sizes: [4, 3, 2]
+eta: 0.5
+epochs: 2
+mini_batch_size: 7
+seed: 11
+dataset: data.npz
+engine: loop
+dtype: float32
+output: out
+""")
+    assert config == TrainConfig((4, 3, 2), 0.5, 2, 7, 11, "data.npz", "loop", "float32", "out")
+
+
+def test_options_override_the_file(tmp_path):
+    config = load(tmp_path, "epochs: 30\neta: 3.0\n", epochs=2, eta=0.1, seed=None)
+    assert (config.epochs, config.eta, config.seed) == (2, 0.1, 0)
+
+
+@pytest.mark.parametrize("text", ["eta: 1e-3\n", "eta: '1e-3'\n", "eta: 1.0e-3\n"])
+def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
+    assert load(tmp_path, text).eta == 0.001
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("etta: 3.0\n", "etta: unknown key"),
+        ("eta: -1\n", "eta: -1.0 is not a positive finite learning rate"),
+        ("eta: 0\n", "eta: 0.0 is not a positive finite learning rate"),
+        ("eta: .nan\n", "eta: nan is not a positive finite"),
+        ("eta: .inf\n", "eta: inf is not a positive finite"),
+        ("eta: fast\n", "eta: 'fast' is not a number"),
+        ("eta: true\n", "eta: True is not a number"),
+        ("epochs: 2.5\n", "epochs: 2.5 is not a whole number"),
+        ("epochs: 0\n", "epochs: 0 is less than 1"),
+        ("epochs: true\n", "epochs: True is not a whole number"),
+        ("mini_batch_size: -4\n", "mini_batch_size: -4 is less than 1"),
+        ("seed: -1\n", "seed: -1 is less than 0"),
+        ("sizes: [784, 0, 10]\n", "sizes[1]: 0 is less than 1"),
+        ("sizes: [784]\n", "is not a list of at least 2 layer sizes"),
+        ("sizes: 784\n", "is not a list of at least 2 layer sizes"),
+        ("sizes: [784, 1000000000, 10]\n", "nnbp refuses networks over"),
+        ("engine: gpu\n", "engine: 'gpu' is not one of matrix, loop"),
+        ("dtype: float16\n", "dtype: 'float16' is not one of float64, float32"),
+        ("dataset: 3\n", "dataset: 3 is not a non-empty string"),
+        ("eta: 1\neta: 2\n", "key 'eta' is given twice"),
+        ("sizes: [1, 2\n", "not valid YAML at line"),
+        ("", "is empty"),
+        ("- 1\n- 2\n", "holds a list; expected a mapping"),
+        ("!!python/object/apply:os.system ['echo hi']\n", "not valid YAML"),
+    ],
+)
+def test_bad_values_name_file_key_and_value(tmp_path, text, message):
+    with pytest.raises(NnbpError) as e:
+        load(tmp_path, text)
+    assert message in str(e.value)
+    assert str(tmp_path / "c.yaml") in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_bad_override_names_the_option(tmp_path):
+    with pytest.raises(NnbpError, match="--mini-batch-size: 0 is less than 1"):
+        load(tmp_path, "seed: 0\n", mini_batch_size=0)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(NnbpError, match="no such file"):
+        read_config_file(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    "sizes, n_train, message",
+    [
+        ((785, 30, 10), 100, "input layer has 785 neurons but the dataset 'mnist-sample' has 784"),
+        ((784, 30, 9), 100, "output layer has 9 neurons but the dataset 'mnist-sample' has 10 classes"),
+        ((784, 30, 10), 5, "mini_batch_size: 10 is larger than the 5 training examples"),
+    ],
+)
+def test_network_must_fit_the_data(sizes, n_train, message):
+    with pytest.raises(NnbpError, match=None) as e:
+        check_against_data(TrainConfig(sizes=sizes), 784, 10, n_train, "c.yaml")
+    assert message in str(e.value)

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from nnbp.errors import NnbpError
+from nnbp.network import Network
+from nnbp.store import load_network, network_bytes, save_network, write_atomic
+
+
+@pytest.fixture
+def network() -> Network:
+    return Network.initialise([5, 4, 3], np.random.default_rng(0))
+
+
+def test_round_trip_is_exact(tmp_path, network):
+    path = tmp_path / "weights.npz"
+    save_network(path, network, {"config": {"dataset": "x"}})
+    loaded, meta = load_network(path)
+    assert loaded.sizes == [5, 4, 3]
+    for a, b in zip(loaded.weights + loaded.biases, network.weights + network.biases):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert meta["activation"] == "sigmoid" and meta["cost"] == "quadratic" and meta["format"] == 1
+    assert meta["config"] == {"dataset": "x"}
+
+
+def test_layout_is_plain_npz_readable_without_nnbp(tmp_path, network):
+    path = tmp_path / "weights.npz"
+    save_network(path, network, {})
+    with np.load(path, allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["biases_0", "biases_1", "meta", "sizes", "weights_0", "weights_1"]
+        assert npz["sizes"].tolist() == [5, 4, 3]
+        assert npz["weights_1"].shape == (3, 4) and npz["biases_1"].shape == (3, 1)
+        assert json.loads(str(npz["meta"]))["activation"] == "sigmoid"
+
+
+def test_save_writes_exactly_the_path_given(tmp_path, network):
+    save_network(tmp_path / "w", network, {})
+    assert [p.name for p in tmp_path.iterdir()] == ["w"]
+
+
+def test_write_atomic_leaves_old_file_intact_when_writing_fails(tmp_path, monkeypatch):
+    path = tmp_path / "f.json"
+    path.write_text("old")
+
+    def boom(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", boom)
+    with pytest.raises(OSError):
+        write_atomic(path, b"new")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
+
+
+def rewrite(network: Network, **changes) -> bytes:
+    """A weights file with some arrays replaced (None deletes one)."""
+    with np.load(io.BytesIO(network_bytes(network, {})), allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    for k, v in changes.items():
+        if v is None:
+            del arrays[k]
+        else:
+            arrays[k] = v
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+META = json.dumps({"format": 1, "activation": "sigmoid", "cost": "quadratic"})
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"weights_1": None}, "missing array 'weights_1'"),
+        ({"weights_0": np.zeros((4, 6))}, "weights_0 has shape (4, 6)"),
+        ({"biases_1": np.zeros((3,))}, "biases_1 has shape (3,)"),
+        ({"meta": np.asarray("{not json")}, "'meta' is not JSON"),
+        ({"meta": np.asarray("[1, 2]")}, "'meta' is not a JSON object"),
+        ({"meta": np.asarray(META.replace('"format": 1', '"format": 2'))}, "weights format 2 is not"),
+        ({"meta": np.asarray(META.replace("sigmoid", "swish"))}, "unknown activation 'swish'"),
+        ({"sizes": None}, "not an nnbp weights file"),
+        ({"sizes": np.array([5.0, 4.0, 3.0])}, "'sizes' is not a list"),
+        ({"weights_0": np.array([object()] * 20, dtype=object).reshape(4, 5)}, "pickled object arrays"),
+    ],
+)
+def test_defective_weights_files_are_named(tmp_path, network, changes, message):
+    path = tmp_path / "w.npz"
+    path.write_bytes(rewrite(network, **changes))
+    with pytest.raises(NnbpError) as e:
+        load_network(path)
+    assert message in str(e.value) and str(path) in str(e.value)
+
+
+@pytest.mark.parametrize("cut", [0, 10, 500, -100])
+def test_truncated_or_foreign_files(tmp_path, network, cut):
+    path = tmp_path / "w.npz"
+    path.write_bytes(network_bytes(network, {})[:cut])
+    with pytest.raises(NnbpError, match="w.npz"):
+        load_network(path)
+
+
+def test_a_zip_that_is_not_an_npz(tmp_path):
+    path = tmp_path / "w.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(NnbpError, match="not an nnbp weights file"):
+        load_network(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(NnbpError, match="no such file"):
+        load_network(tmp_path / "absent.npz")

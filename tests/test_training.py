@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnbp.backprop import backprop_matrix, update
+from nnbp.data import Dataset, Split, load_dataset
+from nnbp.network import Network
+from nnbp.training import evaluate, gather, train
+
+
+def tiny_dataset(n_train: int = 23, n_test: int = 11, n_inputs: int = 6, n_classes: int = 3, seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    def split(n: int) -> Split:
+        return Split(rng.integers(0, 256, (n, n_inputs), dtype=np.uint8), rng.integers(0, n_classes, n))
+    return Dataset("tiny", split(n_train), split(n_test), n_classes, 1 / 255)
+
+
+def trained(engine: str, seed: int = 0, dtype=np.float64, mini_batch_size: int = 10, epochs: int = 3):
+    dataset = tiny_dataset()
+    rng = np.random.default_rng(seed)
+    network = Network.initialise([6, 5, 3], rng, dtype=dtype)
+    history = train(network, dataset, epochs=epochs, mini_batch_size=mini_batch_size, eta=3.0, rng=rng, engine=engine)
+    return network, history
+
+
+def test_gather_stacks_examples_as_scaled_columns_with_one_hot_targets():
+    dataset = tiny_dataset()
+    idx = np.array([4, 0, 9])
+    X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, np.dtype(np.float32))
+    assert X.shape == (6, 3) and Y.shape == (3, 3) and X.dtype == Y.dtype == np.float32
+    np.testing.assert_allclose(X[:, 1], dataset.train.images[0] / 255, rtol=1e-6)
+    assert Y.sum(axis=0).tolist() == [1, 1, 1]
+    assert Y.argmax(axis=0).tolist() == dataset.train.labels[idx].tolist()
+
+
+def test_same_seed_gives_bit_identical_weights():
+    a, history_a = trained("matrix", seed=5)
+    b, history_b = trained("matrix", seed=5)
+    for x, y in zip(a.weights + a.biases, b.weights + b.biases):
+        assert np.array_equal(x, y)
+    assert [h.correct for h in history_a] == [h.correct for h in history_b]
+
+
+def test_different_seed_gives_different_weights():
+    a, _ = trained("matrix", seed=5)
+    b, _ = trained("matrix", seed=6)
+    assert not np.array_equal(a.weights[0], b.weights[0])
+
+
+@pytest.mark.parametrize("mini_batch_size", [1, 10, 23])
+def test_both_engines_train_to_the_same_weights(mini_batch_size):
+    """23 examples in batches of 10 leaves a partial last batch of 3."""
+    matrix, _ = trained("matrix", mini_batch_size=mini_batch_size)
+    loop, _ = trained("loop", mini_batch_size=mini_batch_size)
+    for x, y in zip(matrix.weights + matrix.biases, loop.weights + loop.biases):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-13)
+
+
+def test_float32_training_stays_float32_and_close_to_float64():
+    net32, _ = trained("matrix", dtype=np.float32)
+    net64, _ = trained("matrix", dtype=np.float64)
+    for x, y in zip(net32.weights + net32.biases, net64.weights + net64.biases):
+        assert x.dtype == np.float32
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-3)
+
+
+def test_partial_last_batch_is_divided_by_its_real_size():
+    """Replay one epoch by hand: batches of 10, 10 and 3, each step η/m with the batch's own m."""
+    dataset = tiny_dataset()
+    rng = np.random.default_rng(9)
+    network = Network.initialise([6, 5, 3], rng)
+    replay = network.copy()
+    order = np.random.default_rng(9)
+    Network.initialise([6, 5, 3], order)  # advance past initialisation, as train's rng has
+    permutation = order.permutation(23)
+    train(network, dataset, epochs=1, mini_batch_size=10, eta=2.0, rng=rng)
+    for k in (0, 10, 20):
+        idx = permutation[k : k + 10]
+        X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, np.dtype(np.float64))
+        update(replay, backprop_matrix(replay, X, Y), 2.0, len(idx))
+    for x, y in zip(network.weights + network.biases, replay.weights + replay.biases):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_training_leaves_the_data_untouched():
+    dataset = tiny_dataset()
+    images, labels = dataset.train.images.copy(), dataset.train.labels.copy()
+    rng = np.random.default_rng(0)
+    train(Network.initialise([6, 5, 3], rng), dataset, epochs=2, mini_batch_size=4, eta=1.0, rng=rng)
+    np.testing.assert_array_equal(dataset.train.images, images)
+    np.testing.assert_array_equal(dataset.train.labels, labels)
+
+
+def test_callbacks_report_every_example_and_every_epoch():
+    dataset = tiny_dataset()
+    rng = np.random.default_rng(0)
+    seen, epochs = [], []
+    history = train(
+        Network.initialise([6, 5, 3], rng), dataset, epochs=2, mini_batch_size=10, eta=1.0, rng=rng,
+        on_batch=seen.append, on_epoch=epochs.append,
+    )
+    assert seen == [10, 10, 3] * 2
+    assert epochs == history and [h.epoch for h in history] == [1, 2]
+    assert all(h.total == 11 and 0 <= h.correct <= 11 for h in history)
+
+
+def test_evaluate_counts_argmax_agreement_in_chunks(monkeypatch):
+    dataset = tiny_dataset(n_test=25)
+    network = Network.initialise([6, 5, 3], np.random.default_rng(0))
+    whole = evaluate(network, dataset, dataset.test)
+    monkeypatch.setattr("nnbp.training.EVAL_CHUNK", 7)
+    chunked = evaluate(network, dataset, dataset.test)
+    X = dataset.test.images.T / 255
+    expected = network.feedforward(X).argmax(axis=0)
+    np.testing.assert_array_equal(whole.predictions, expected)
+    np.testing.assert_array_equal(chunked.predictions, expected)
+    assert whole.correct == int((expected == dataset.test.labels).sum())
+    assert chunked.cost == pytest.approx(whole.cost, rel=1e-12)
+
+
+def test_training_on_the_embedded_sample_learns():
+    """Two epochs of the book's network on the 8,000 bundled digits already beat 80% (chance: 10%)."""
+    dataset = load_dataset("mnist-sample")
+    rng = np.random.default_rng(0)
+    network = Network.initialise([784, 30, 10], rng)
+    history = train(network, dataset, epochs=2, mini_batch_size=10, eta=3.0, rng=rng)
+    assert history[-1].accuracy > 0.80
+    assert history[-1].cost < history[0].cost
