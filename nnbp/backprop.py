@@ -1,19 +1,19 @@
 """The two backpropagation engines of chapter 2, and the SGD step they share.
 
-Both return the gradient summed over the mini-batch, Σ_x ∇C_x, as `(nabla_b, nabla_w)`, lists
-shaped like `network.biases` and `network.weights`; the update divides by the batch's real size.
+Both give the gradient summed over a mini-batch, Σ_x ∇C_x, as `(nabla_b, nabla_w)`: lists shaped
+like `network.biases` and `network.weights`. The SGD step divides by the batch's real size.
 
-- `backprop_matrix`: the fully matrix-based form. X = [x1 … xm] is one (n_0, m) matrix; one forward
-  and one backward pass serve the whole batch. No Python loop over examples.
-- `backprop_loop`: the chapter's algorithm as written. For each column x of the batch, one forward and
-  one backward pass on a single (n_0, 1) column, accumulating nabla_b and nabla_w.
+- `MatrixEngine`: the fully matrix-based form. X = [x1 … xm] is one (n_0, m) matrix; one forward and
+  one backward pass serve the whole batch. No Python loop over examples.
+- `LoopEngine`: the chapter's algorithm as written. For each example x of the batch, one forward and one
+  backward pass on a single (n_0, 1) column, accumulating nabla_b and nabla_w.
 
+Both run the same `backprop` (with m columns, or with m = 1), on arrays allocated once per batch
+size, so neither pays for allocation per batch and their arithmetic is the same.
 Pure numpy: no files, config or printing.
 """
 
 from __future__ import annotations
-
-from typing import Callable
 
 import numpy as np
 
@@ -23,80 +23,107 @@ Array = np.ndarray
 Gradient = tuple[list[Array], list[Array]]
 
 
-def backprop_matrix(network: Network, X: Array, Y: Array) -> Gradient:
-    """Σ_x ∇C_x over the columns of X (n_0, m) with targets Y (n_L, m), all examples at once."""
+class Workspace:
+    """The arrays one forward and backward pass over m examples writes, allocated once."""
+
+    def __init__(self, sizes: list[int], m: int, dtype: np.dtype) -> None:
+        layers = list(zip(sizes[:-1], sizes[1:]))
+        self.zs = [np.empty((n, m), dtype) for n in sizes[1:]]  # z^l, (n_l, m)
+        self.activations = [np.empty((n, m), dtype) for n in sizes[1:]]  # a^l for l ≥ 1
+        self.deltas = [np.empty((n, m), dtype) for n in sizes[1:]]  # δ^l, (n_l, m)
+        self.primes = [np.empty((n, m), dtype) for n in sizes[1:]]  # σ'(z^l)
+        self.nabla_b = [np.empty((n_out, 1), dtype) for _, n_out in layers]
+        self.nabla_w = [np.empty((n_out, n_in), dtype) for n_in, n_out in layers]
+        self.ones = np.ones((m, 1), dtype)  # δ @ ones sums over the batch, faster than .sum(axis=1)
+
+
+def backprop(network: Network, X: Array, Y: Array, ws: Workspace, scale: float = 1.0) -> Gradient:
+    """scale · Σ_x ∇C_x over the m columns of X (n_0, m) with targets Y (n_L, m), written into `ws`.
+
+    Every δ^l is linear in δ^L (BP2), and so are BP3 and BP4: scaling δ^L by η/m yields the SGD
+    step itself, which spares the update a pass over the large weight gradients.
+    """
     sigma = network.activation
-    activations = [X]  # a^l, each (n_l, m)
-    zs = []  # z^l = w^l a^{l-1} + b^l, each (n_l, m)
-    for w, b in zip(network.weights, network.biases):
-        z = w @ activations[-1]
+    activations = [X, *ws.activations]  # a^0 = X
+    for l, (w, b) in enumerate(zip(network.weights, network.biases)):
+        z = np.matmul(w, activations[l], out=ws.zs[l])  # z^l = w^l a^{l-1} + b^l, (n_l, m)
         z += b
-        zs.append(z)
-        activations.append(sigma.fn(z))
+        sigma.fn(z, out=activations[l + 1])
 
     n_layers = len(network.weights)
-    nabla_b: list[Array] = [None] * n_layers  # type: ignore[list-item]
-    nabla_w: list[Array] = [None] * n_layers  # type: ignore[list-item]
-    delta = network.cost.delta(zs[-1], activations[-1], Y, sigma)  # BP1, (n_L, m)
+    delta = network.cost.delta(ws.zs[-1], activations[-1], Y, sigma, out=ws.deltas[-1])  # BP1
+    if scale != 1.0:
+        delta *= scale
     for l in range(n_layers - 1, -1, -1):
         if l < n_layers - 1:
-            delta = network.weights[l + 1].T @ delta  # BP2: (w^{l+1})^T δ^{l+1} ...
-            delta *= sigma.prime(zs[l], activations[l + 1])  # ... ⊙ σ'(z^l)
-        nabla_b[l] = delta.sum(axis=1, keepdims=True)  # BP3, summed over the batch
-        nabla_w[l] = delta @ activations[l].T  # BP4: Σ_x δ^{x,l} (a^{x,l-1})^T
-    return nabla_b, nabla_w
+            delta = np.matmul(network.weights[l + 1].T, delta, out=ws.deltas[l])  # BP2 ...
+            delta *= sigma.prime(ws.zs[l], activations[l + 1], out=ws.primes[l])  # ... ⊙ σ'(z^l)
+        np.matmul(delta, ws.ones, out=ws.nabla_b[l])  # BP3: Σ_x δ^{x,l}
+        _outer_sum(delta, activations[l], out=ws.nabla_w[l])  # BP4: Σ_x δ^{x,l} (a^{x,l-1})^T
+    return ws.nabla_b, ws.nabla_w
 
 
-def backprop_example(network: Network, x: Array, y: Array) -> Gradient:
-    """∇C_x for one example: x is an (n_0, 1) column, y an (n_L, 1) column."""
-    sigma = network.activation
-    activations = [x]
-    zs = []
-    for w, b in zip(network.weights, network.biases):
-        z = w @ activations[-1]
-        z += b
-        zs.append(z)
-        activations.append(sigma.fn(z))
-
-    n_layers = len(network.weights)
-    nabla_b: list[Array] = [None] * n_layers  # type: ignore[list-item]
-    nabla_w: list[Array] = [None] * n_layers  # type: ignore[list-item]
-    delta = network.cost.delta(zs[-1], activations[-1], y, sigma)  # BP1
-    for l in range(n_layers - 1, -1, -1):
-        if l < n_layers - 1:
-            delta = network.weights[l + 1].T @ delta  # BP2
-            delta *= sigma.prime(zs[l], activations[l + 1])
-        nabla_b[l] = delta  # BP3
-        nabla_w[l] = delta @ activations[l].T  # BP4: outer product δ^l (a^{l-1})^T
-    return nabla_b, nabla_w
+def _outer_sum(delta: Array, a: Array, out: Array) -> Array:
+    """δ aᵀ = Σ_x δ_x a_xᵀ. For one column a broadcast product: numpy's k = 1 matmul is 2× slower."""
+    if delta.shape[1] == 1:
+        return np.multiply(delta, a.T, out=out)
+    return np.matmul(delta, a.T, out=out)
 
 
-def backprop_loop(network: Network, X: Array, Y: Array) -> Gradient:
-    """Σ_x ∇C_x over the columns of X, one example at a time, as the chapter's SGD does."""
-    nabla_b = [np.zeros_like(b) for b in network.biases]
-    nabla_w = [np.zeros_like(w) for w in network.weights]
-    for j in range(X.shape[1]):
-        delta_nabla_b, delta_nabla_w = backprop_example(network, X[:, j : j + 1], Y[:, j : j + 1])
-        for nb, dnb in zip(nabla_b, delta_nabla_b):
-            nb += dnb
-        for nw, dnw in zip(nabla_w, delta_nabla_w):
-            nw += dnw
-    return nabla_b, nabla_w
+class MatrixEngine:
+    """Backprop over a whole mini-batch at once: the chapter's fully matrix-based approach."""
+
+    name = "matrix"
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self._workspaces: dict[int, Workspace] = {}  # a full batch size and a last partial one
+
+    def backprop(self, X: Array, Y: Array, scale: float = 1.0) -> Gradient:
+        """scale · Σ_x ∇C_x over the columns of X; valid until the next call with this batch size."""
+        m = X.shape[1]
+        ws = self._workspaces.get(m)
+        if ws is None:
+            ws = self._workspaces[m] = Workspace(self.network.sizes, m, self.network.dtype)
+        return backprop(self.network, X, Y, ws, scale)
 
 
-ENGINES: dict[str, Callable[[Network, Array, Array], Gradient]] = {
-    "matrix": backprop_matrix,
-    "loop": backprop_loop,
-}
+class LoopEngine:
+    """Backprop one example at a time, summing the per-example gradients: the chapter's SGD loop."""
+
+    name = "loop"
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self._ws = Workspace(network.sizes, 1, network.dtype)
+        self._nabla_b = [np.empty_like(b) for b in network.biases]
+        self._nabla_w = [np.empty_like(w) for w in network.weights]
+
+    def backprop(self, X: Array, Y: Array, scale: float = 1.0) -> Gradient:
+        """scale · Σ_x ∇C_x over the columns of X; valid until the next call."""
+        for nb, nw in zip(self._nabla_b, self._nabla_w):
+            nb.fill(0)
+            nw.fill(0)
+        for j in range(X.shape[1]):
+            x, y = X[:, j : j + 1], Y[:, j : j + 1]
+            delta_nabla_b, delta_nabla_w = backprop(self.network, x, y, self._ws, scale)
+            for nb, dnb in zip(self._nabla_b, delta_nabla_b):
+                nb += dnb
+            for nw, dnw in zip(self._nabla_w, delta_nabla_w):
+                nw += dnw
+        return self._nabla_b, self._nabla_w
 
 
-def update(network: Network, gradient: Gradient, eta: float, m: int) -> None:
-    """Gradient descent on one mini-batch of m examples: w → w − (η/m) Σ_x ∂C_x/∂w, likewise b."""
-    nabla_b, nabla_w = gradient
-    step = eta / m
+ENGINES = {engine.name: engine for engine in (MatrixEngine, LoopEngine)}
+
+
+def sgd_step(engine: MatrixEngine | LoopEngine, X: Array, Y: Array, eta: float) -> None:
+    """One step of gradient descent on the mini-batch X of m examples:
+    w → w − (η/m) Σ_x ∂C_x/∂w, b → b − (η/m) Σ_x ∂C_x/∂b, with m the batch's real size.
+    """
+    nabla_b, nabla_w = engine.backprop(X, Y, scale=eta / X.shape[1])
+    network = engine.network
     for b, nb in zip(network.biases, nabla_b):
-        nb *= step
         b -= nb
     for w, nw in zip(network.weights, nabla_w):
-        nw *= step
         w -= nw

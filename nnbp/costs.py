@@ -18,11 +18,11 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Cost:
-    """`fn(A, Y)`: Σ_x C_x over the columns; `delta(Z, A, Y, activation)`: δ^L, shape (n_L, m)."""
+    """`fn(A, Y)`: Σ_x C_x over the columns; `delta(Z, A, Y, activation, out)`: δ^L, (n_L, m)."""
 
     name: str
     fn: Callable[[Array, Array], float]
-    delta: Callable[[Array, Array, Array, Activation], Array]
+    delta: Callable[..., Array]
 
 
 def quadratic_fn(A: Array, Y: Array) -> float:
@@ -31,10 +31,12 @@ def quadratic_fn(A: Array, Y: Array) -> float:
     return 0.5 * float(np.vdot(diff, diff))
 
 
-def quadratic_delta(Z: Array, A: Array, Y: Array, activation: Activation) -> Array:
-    """BP1 for the quadratic cost: δ^L = (a^L − y) ⊙ σ'(z^L)."""
-    delta = activation.prime(Z, A)
-    delta *= A - Y
+def quadratic_delta(
+    Z: Array, A: Array, Y: Array, activation: Activation, out: Array | None = None
+) -> Array:
+    """BP1 for the quadratic cost: δ^L = (a^L − y) ⊙ σ'(z^L), written into `out` if given."""
+    delta = np.subtract(A, Y, out=out)
+    delta *= activation.prime(Z, A)
     return delta
 
 

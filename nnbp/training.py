@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from nnbp.backprop import ENGINES, update
+from nnbp.backprop import ENGINES, sgd_step
 from nnbp.data import Dataset, Split
 from nnbp.network import Network
 
@@ -51,9 +51,8 @@ class EpochResult:
 
 def gather(split: Split, idx: Array, scale: float, n_classes: int, dtype: np.dtype) -> tuple[Array, Array]:
     """X (n_inputs, m) and one-hot Y (n_classes, m) for the examples `idx`, columns in that order."""
-    X = np.multiply(split.images[idx].T, scale, dtype=dtype)
-    Y = np.zeros((n_classes, len(idx)), dtype=dtype)
-    Y[split.labels[idx], np.arange(len(idx))] = 1
+    X = np.multiply(split.images[idx], scale, dtype=dtype).T  # rows gathered, then viewed as columns
+    Y = np.eye(n_classes, dtype=dtype).take(split.labels[idx], axis=1)
     return X, Y
 
 
@@ -87,9 +86,9 @@ def train(
     """Train `network` in place by SGD; after each epoch evaluate on the test split.
 
     `on_batch(m)` is called after each mini-batch of m examples, `on_epoch(result)` after each epoch.
-    The last mini-batch of an epoch may be smaller; the update divides by its real size.
+    The last mini-batch of an epoch may be smaller; its step divides by its real size.
     """
-    backprop = ENGINES[engine]
+    engine_ = ENGINES[engine](network)
     n = len(dataset.train)
     history = []
     for epoch in range(1, epochs + 1):
@@ -98,7 +97,7 @@ def train(
         for k in range(0, n, mini_batch_size):
             idx = order[k : k + mini_batch_size]
             X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, network.dtype)
-            update(network, backprop(network, X, Y), eta, len(idx))
+            sgd_step(engine_, X, Y, eta)
             if on_batch is not None:
                 on_batch(len(idx))
         seconds = time.perf_counter() - start

@@ -6,8 +6,24 @@ import numpy as np
 import pytest
 
 from conftest import random_batch, small_network
-from nnbp.backprop import backprop_example, backprop_loop, backprop_matrix, update
+from nnbp.backprop import ENGINES, LoopEngine, MatrixEngine, Workspace, backprop, sgd_step
 from nnbp.network import Network
+
+
+def copied(gradient):
+    return [g.copy() for g in gradient[0]], [g.copy() for g in gradient[1]]
+
+
+def backprop_matrix(network, X, Y):
+    return copied(MatrixEngine(network).backprop(X, Y))
+
+
+def backprop_loop(network, X, Y):
+    return copied(LoopEngine(network).backprop(X, Y))
+
+
+def backprop_example(network, x, y):
+    return copied(backprop(network, x, y, Workspace(network.sizes, 1, network.dtype)))
 
 SHAPES = [[3, 2], [4, 5, 3], [6, 5, 4, 3]]  # 2, 3 and 4 layers
 
@@ -90,6 +106,18 @@ def test_gradient_of_a_batch_is_the_sum_of_its_examples(rng):
         np.testing.assert_allclose(nabla_w[l], sum(s[1][l] for s in singles), rtol=1e-13)
 
 
+def test_engines_reuse_their_arrays_across_batches_and_sizes(rng):
+    """Workspaces are kept per batch size: a full batch, a partial one, then a full one again."""
+    sizes = [5, 4, 3]
+    network = small_network(sizes)
+    matrix, loop = MatrixEngine(network), LoopEngine(network)
+    for m in (7, 3, 7, 1, 7):
+        X, Y = random_batch(sizes, m, rng)
+        expected = backprop_loop(network, X, Y)
+        assert_gradients_close(matrix.backprop(X, Y), expected, rtol=1e-12, atol=1e-15)
+        assert_gradients_close(loop.backprop(X, Y), expected, rtol=1e-12, atol=1e-15)
+
+
 def test_engines_do_not_modify_the_batch_or_the_network(rng):
     sizes = [4, 3, 2]
     network = small_network(sizes)
@@ -112,7 +140,7 @@ def hand_network() -> Network:
     )
 
 
-@pytest.mark.parametrize("engine", [backprop_matrix, backprop_loop])
+@pytest.mark.parametrize("engine", ["matrix", "loop"])
 def test_one_sgd_step_worked_by_hand(engine):
     """x = (1, 0.5), y = 1, η = 0.5, worked through with scalar arithmetic.
 
@@ -125,7 +153,7 @@ def test_one_sgd_step_worked_by_hand(engine):
     """
     network = hand_network()
     x, y = np.array([[1.0], [0.5]]), np.array([[1.0]])
-    nabla_b, nabla_w = engine(network, x, y)
+    nabla_b, nabla_w = copied(ENGINES[engine](network).backprop(x, y))
     np.testing.assert_allclose(nabla_b[1], [[-0.1132271922687111]], rtol=1e-12)
     np.testing.assert_allclose(nabla_b[0], [[-0.014012803284069088], [0.016984078840306664]], rtol=1e-12)
     np.testing.assert_allclose(nabla_w[1], [[-0.06225615972957392, -0.05661359613435555]], rtol=1e-12)
@@ -134,7 +162,7 @@ def test_one_sgd_step_worked_by_hand(engine):
         [[-0.014012803284069088, -0.007006401642034544], [0.016984078840306664, 0.008492039420153332]],
         rtol=1e-12,
     )
-    update(network, (nabla_b, nabla_w), eta=0.5, m=1)
+    sgd_step(ENGINES[engine](network), x, y, eta=0.5)
     np.testing.assert_allclose(network.weights[1], [[0.5311280798647869, -0.5716932019328222]], rtol=1e-12)
     np.testing.assert_allclose(network.biases[1], [[0.2566135961343556]], rtol=1e-12)
     np.testing.assert_allclose(
@@ -145,9 +173,16 @@ def test_one_sgd_step_worked_by_hand(engine):
     np.testing.assert_allclose(network.biases[0], [[0.007006401642034544], [0.09150796057984667]], rtol=1e-12)
 
 
-def test_update_divides_by_the_batch_size():
-    network = hand_network()
-    gradient = ([np.ones((2, 1)), np.ones((1, 1))], [np.ones((2, 2)), np.ones((1, 2))])
-    update(network, gradient, eta=3.0, m=4)
-    np.testing.assert_allclose(network.biases[1], [[0.2 - 0.75]])
-    np.testing.assert_allclose(network.weights[0], [[0.1 - 0.75, 0.2 - 0.75], [-0.3 - 0.75, 0.4 - 0.75]])
+@pytest.mark.parametrize("engine", ["matrix", "loop"])
+@pytest.mark.parametrize("m", [1, 3, 8])
+def test_sgd_step_divides_by_the_batch_size(engine, m, rng):
+    """w → w − (η/m) Σ_x ∇C_x, with the per-example gradients summed by hand."""
+    sizes = [5, 4, 3]
+    network = small_network(sizes)
+    X, Y = random_batch(sizes, m, rng)
+    singles = [backprop_example(network, X[:, [j]], Y[:, [j]]) for j in range(m)]
+    expected_w = [w - 2.5 / m * sum(s[1][l] for s in singles) for l, w in enumerate(network.weights)]
+    expected_b = [b - 2.5 / m * sum(s[0][l] for s in singles) for l, b in enumerate(network.biases)]
+    sgd_step(ENGINES[engine](network), X, Y, eta=2.5)
+    for got, want in zip(network.weights + network.biases, expected_w + expected_b):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)

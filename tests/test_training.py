@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbp.backprop import backprop_matrix, update
+from nnbp.backprop import MatrixEngine, sgd_step
 from nnbp.data import Dataset, Split, load_dataset
 from nnbp.network import Network
 from nnbp.training import evaluate, gather, train
@@ -78,7 +78,7 @@ def test_partial_last_batch_is_divided_by_its_real_size():
     for k in (0, 10, 20):
         idx = permutation[k : k + 10]
         X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, np.dtype(np.float64))
-        update(replay, backprop_matrix(replay, X, Y), 2.0, len(idx))
+        sgd_step(MatrixEngine(replay), X, Y, 2.0)
     for x, y in zip(network.weights + network.biases, replay.weights + replay.biases):
         np.testing.assert_array_equal(x, y)
 
