@@ -59,11 +59,11 @@ def backprop(network: Network, X: Array, Y: Array, ws: Workspace, scale: float =
             delta = np.matmul(network.weights[l + 1].T, delta, out=ws.deltas[l])  # BP2 ...
             delta *= sigma.prime(ws.zs[l], activations[l + 1], out=ws.primes[l])  # ... ⊙ σ'(z^l)
         np.matmul(delta, ws.ones, out=ws.nabla_b[l])  # BP3: Σ_x δ^{x,l}
-        _outer_sum(delta, activations[l], out=ws.nabla_w[l])  # BP4: Σ_x δ^{x,l} (a^{x,l-1})^T
+        outer_sum(delta, activations[l], out=ws.nabla_w[l])  # BP4: Σ_x δ^{x,l} (a^{x,l-1})^T
     return ws.nabla_b, ws.nabla_w
 
 
-def _outer_sum(delta: Array, a: Array, out: Array) -> Array:
+def outer_sum(delta: Array, a: Array, out: Array) -> Array:
     """δ aᵀ = Σ_x δ_x a_xᵀ. For one column a broadcast product: numpy's k = 1 matmul is 2× slower."""
     if delta.shape[1] == 1:
         return np.multiply(delta, a.T, out=out)

@@ -6,8 +6,12 @@ maps them to inputs in [0, 1] when a mini-batch is gathered, so a dataset lives 
 
 from __future__ import annotations
 
+import gzip
+import os
+import struct
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +23,13 @@ Array = np.ndarray
 
 EMBEDDED = {"mnist-sample": "mnist-sample.npz"}
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+LOCAL = ("mnist", "fashion-mnist")  # found in the data folders
+DEFAULT_VALIDATION = {"mnist": 10_000, "fashion-mnist": 10_000}
+IDX_MAGIC = {"images": 2051, "labels": 2049}  # 0x00000803 and 0x00000801: uint8 data, 3 or 1 dims
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,25 +52,96 @@ class Dataset:
     test: Split
     n_classes: int
     scale: float
+    validation: Split | None = None
 
     @property
     def n_inputs(self) -> int:
         return self.train.images.shape[1]
 
 
-def load_dataset(name_or_path: str) -> Dataset:
-    """A dataset by name (`mnist-sample`, shipped inside the package) or by path to an `.npz` file."""
+def load_dataset(name_or_path: str, validation_size: int | None = None) -> Dataset:
+    """A dataset by name or path, with the last `validation_size` training examples held out.
+
+    Names: `mnist-sample` (shipped inside the package), `mnist` and `fashion-mnist` (found in the
+    data folders, see `data_folders`). A path may be an `.npz` file in Keras's layout or a folder of
+    IDX files. `validation_size=None` means the dataset's default: 10,000 for MNIST and
+    Fashion-MNIST, as the book splits 60,000 into 50,000 + 10,000; 0 otherwise.
+    """
+    dataset = _load(name_or_path)
+    if validation_size is None:
+        validation_size = DEFAULT_VALIDATION.get(name_or_path, 0)
+    return hold_out(dataset, validation_size)
+
+
+def _load(name_or_path: str) -> Dataset:
     if name_or_path in EMBEDDED:
         resource = resources.files("nnbp") / "data" / EMBEDDED[name_or_path]
         with resources.as_file(resource) as path:
             return load_npz(path, name=name_or_path)
+    if name_or_path in LOCAL:
+        folder = locate(name_or_path)
+        if folder is None:
+            searched = ", ".join(str(f) for f in data_folders(name_or_path))
+            raise NnbpError(
+                f"dataset: {name_or_path!r} was not found; place its four IDX files "
+                f"({', '.join(s for pair in IDX_FILES.values() for s in pair)}, gzipped or not) in one of: {searched}"
+            )
+        return load_idx_folder(folder, name=name_or_path)
     path = Path(name_or_path)
+    if path.is_dir():
+        return load_idx_folder(path, name=name_or_path)
     if not path.exists():
-        known = ", ".join(EMBEDDED)
+        known = ", ".join([*EMBEDDED, *LOCAL])
         raise NnbpError(
-            f"dataset: {name_or_path!r} is neither a known dataset ({known}) nor an existing file"
+            f"dataset: {name_or_path!r} is neither a known dataset ({known}) nor an existing file or folder"
         )
     return load_npz(path, name=name_or_path)
+
+
+def hold_out(dataset: Dataset, validation_size: int) -> Dataset:
+    """Move the last `validation_size` training examples into a validation split (views, no copy)."""
+    if validation_size == 0:
+        return dataset
+    n = len(dataset.train)
+    if validation_size >= n:
+        raise NnbpError(
+            f"validation_size: {validation_size} leaves none of the {n} training examples of "
+            f"{dataset.name!r} for training"
+        )
+    train, cut = dataset.train, n - validation_size
+    return replace(
+        dataset,
+        train=Split(train.images[:cut], train.labels[:cut]),
+        validation=Split(train.images[cut:], train.labels[cut:]),
+    )
+
+
+def cache_dir() -> Path:
+    """nnbp's folder in the user's cache: `$XDG_CACHE_HOME/nnbp`, by default `~/.cache/nnbp`."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nnbp"
+
+
+def data_folders(name: str) -> list[Path]:
+    """Where a named dataset is looked for, in order."""
+    folders = []
+    if os.environ.get("NNBP_DATA_DIR"):
+        folders.append(Path(os.environ["NNBP_DATA_DIR"]) / name)
+    folders.append(cache_dir() / name)
+    folders += [Path("/usr/local/share/datasets") / name, Path("/usr/share/datasets") / name]
+    return folders
+
+
+def locate(name: str) -> Path | None:
+    """The first data folder that holds all four IDX files of `name`, or None."""
+    for folder in data_folders(name):
+        try:
+            for stems in IDX_FILES.values():
+                for stem in stems:
+                    find_idx_file(folder, stem)
+        except NnbpError:
+            continue
+        return folder
+    return None
 
 
 def load_npz(path: Path, name: str | None = None) -> Dataset:
@@ -127,3 +209,85 @@ def _check_split(path: Path, split: str, images: Array, labels: Array) -> Split:
         raise NnbpError(f"{path}: {x} has dtype {images.dtype}; expected uint8 pixels 0–255")
     flat = np.ascontiguousarray(images.reshape(len(images), -1))
     return Split(flat, labels.astype(np.intp))
+
+
+def read_idx(path: Path, kind: str) -> Array:
+    """One IDX file (LeCun's format, gzipped if its name ends in .gz): a uint8 array, every header checked.
+
+    The payload is read straight into its final array, so a file never sits in memory twice.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            header = f.read(4)
+            if len(header) < 4:
+                raise NnbpError(f"{path}: ends inside the IDX header")
+            magic = struct.unpack(">I", header)[0]
+            if magic != IDX_MAGIC[kind]:
+                raise NnbpError(
+                    f"{path}: magic number {magic} is not {IDX_MAGIC[kind]} (IDX {kind}, uint8)"
+                )
+            ndim = header[3]
+            dims_bytes = f.read(4 * ndim)
+            if len(dims_bytes) < 4 * ndim:
+                raise NnbpError(f"{path}: ends inside the IDX header")
+            dims = struct.unpack(f">{ndim}I", dims_bytes)
+            if kind == "images" and (dims[0] == 0 or dims[1] * dims[2] == 0):
+                raise NnbpError(f"{path}: holds images of shape {dims}")
+            data = np.empty(dims, dtype=np.uint8)
+            n_read = _read_into(f, memoryview(data).cast("B"))
+            if n_read < data.size:
+                raise NnbpError(
+                    f"{path}: ends early: {n_read} of the {data.size} bytes its header promises"
+                )
+            if f.read(1):
+                raise NnbpError(f"{path}: has data past the {data.size} bytes its header promises")
+    except NnbpError:
+        raise
+    except FileNotFoundError:
+        raise NnbpError(f"{path}: no such file") from None
+    except (OSError, EOFError, zlib.error) as e:
+        raise NnbpError(f"{path}: cannot be read as IDX ({e})") from None
+    return data
+
+
+def _read_into(f, buffer: memoryview, chunk: int = 1 << 20) -> int:
+    """Fill `buffer` from `f` a chunk at a time (gzip's readinto of the whole would copy it once more)."""
+    n = 0
+    while n < len(buffer):
+        k = f.readinto(buffer[n : n + chunk])
+        if not k:
+            break
+        n += k
+    return n
+
+
+def find_idx_file(folder: Path, stem: str) -> Path:
+    """`stem` or `stem.gz` in `folder`."""
+    for name in (stem, stem + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise NnbpError(f"{folder}: has neither {stem} nor {stem}.gz")
+
+
+def load_idx_folder(folder: Path, name: str | None = None) -> Dataset:
+    """A folder holding MNIST's four IDX files (gzipped or not), in their usual names."""
+    splits = {}
+    for split, (image_stem, label_stem) in IDX_FILES.items():
+        image_path = find_idx_file(folder, image_stem)
+        label_path = find_idx_file(folder, label_stem)
+        images = read_idx(image_path, "images")
+        labels = read_idx(label_path, "labels")
+        if labels.ndim != 1:
+            raise NnbpError(f"{label_path}: labels have {labels.ndim} dimensions; expected 1")
+        if len(images) != len(labels):
+            raise NnbpError(
+                f"{folder}: {image_path.name} holds {len(images)} images but "
+                f"{label_path.name} {len(labels)} labels"
+            )
+        splits[split] = Split(images.reshape(len(images), -1), labels.astype(np.intp))
+    train, test = splits["train"], splits["test"]
+    if train.images.shape[1] != test.images.shape[1]:
+        raise NnbpError(f"{folder}: training and test images differ in size")
+    n_classes = int(max(train.labels.max(), test.labels.max())) + 1
+    return Dataset(name or str(folder), train, test, n_classes, 1 / 255)

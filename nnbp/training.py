@@ -6,6 +6,7 @@ history. One `numpy.random.Generator` drives shuffling; it shuffles an index arr
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -17,7 +18,7 @@ from nnbp.data import Dataset, Split
 from nnbp.network import Network
 
 Array = np.ndarray
-EVAL_CHUNK = 10_000  # columns per forward pass when evaluating, so evaluation never sets the peak
+EVAL_CHUNK = 2_000  # columns per forward pass when evaluating, so evaluation never sets the memory peak
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,20 @@ class EpochResult:
 
 
 def gather(split: Split, idx: Array, scale: float, n_classes: int, dtype: np.dtype) -> tuple[Array, Array]:
-    """X (n_inputs, m) and one-hot Y (n_classes, m) for the examples `idx`, columns in that order."""
-    X = np.multiply(split.images[idx], scale, dtype=dtype).T  # rows gathered, then viewed as columns
-    Y = np.eye(n_classes, dtype=dtype).take(split.labels[idx], axis=1)
-    return X, Y
+    """X (n_inputs, m) and one-hot Y (n_classes, m) for the examples `idx`, columns in that order.
+
+    Only the batch is converted to floating point: the dataset stays compact in memory.
+    """
+    X = split.images[idx].astype(dtype)  # (m, n_inputs): whole rows are cheap to gather and cast
+    X *= scale
+    Y = _identity(n_classes, dtype).take(split.labels[idx], axis=1)
+    return X.T, Y
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(n: int, dtype: np.dtype) -> Array:
+    """Column k is the one-hot target for class k."""
+    return np.eye(n, dtype=dtype)
 
 
 def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:

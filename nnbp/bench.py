@@ -1,0 +1,228 @@
+"""Timing the matrix engine against the per-example loop on the same work, and both against the floor.
+
+"The same work" means: the same initial weights, the same shuffled order of examples, the same
+number of SGD steps of the same size, and the same batch gathering. Repeats of the two engines and
+of the floor are interleaved, so a noisy neighbour slows them alike; figures are medians.
+This module measures and returns numbers; it prints nothing.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+
+from nnbp.backprop import LoopEngine, MatrixEngine, outer_sum, sgd_step
+from nnbp.data import Dataset
+from nnbp.network import Network
+from nnbp.training import gather
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """Seconds per epoch over the whole training set, medians over the repeats (with min and max)."""
+
+    mini_batch_size: int
+    dtype: str
+    n_train: int
+    matrix_seconds_per_epoch: float
+    matrix_spread: tuple[float, float]
+    loop_seconds_per_epoch: float
+    loop_spread: tuple[float, float]
+    loop_examples_timed: int  # the loop's epoch is extrapolated from this many examples
+    matrix_examples_timed: int
+    floor_seconds_per_epoch: float  # the bare matrix products an epoch of steps needs
+    max_grad_diff: float  # largest |matrix − loop| over every ∂C/∂w, ∂C/∂b of one batch
+
+    @property
+    def speedup(self) -> float:
+        return self.loop_seconds_per_epoch / self.matrix_seconds_per_epoch
+
+    @property
+    def floor_ratio(self) -> float:
+        return self.matrix_seconds_per_epoch / self.floor_seconds_per_epoch
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.update(
+            speedup=self.speedup,
+            floor_ratio=self.floor_ratio,
+            matrix_examples_per_second=self.n_train / self.matrix_seconds_per_epoch,
+            loop_examples_per_second=self.n_train / self.loop_seconds_per_epoch,
+        )
+        return d
+
+
+def _time_steps(engine: MatrixEngine | LoopEngine, dataset: Dataset, order: Array, m: int, eta: float) -> float:
+    """Seconds for SGD steps over `order` in batches of m, gathering each batch as training does."""
+    dtype = engine.network.dtype
+    start = time.perf_counter()
+    for k in range(0, len(order), m):
+        idx = order[k : k + m]
+        X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, dtype)
+        sgd_step(engine, X, Y, eta)
+    return time.perf_counter() - start
+
+
+def _floor_step(network: Network, m: int) -> Callable[[], None]:
+    """One step's matrix products alone, on preallocated arrays: forward w·a, backward wᵀ·δ and δ·aᵀ."""
+    rng = np.random.default_rng(0)
+    dtype = network.dtype
+    activations = [rng.random((n, m)).astype(dtype) for n in network.sizes]
+    zs = [np.empty((n, m), dtype) for n in network.sizes[1:]]
+    deltas = [rng.random((n, m)).astype(dtype) for n in network.sizes[1:]]
+    nabla_w = [np.empty_like(w) for w in network.weights]
+    weights = network.weights
+    n_layers = len(weights)
+
+    def step() -> None:
+        for l in range(n_layers):
+            np.matmul(weights[l], activations[l], out=zs[l])
+        for l in range(n_layers - 1, -1, -1):
+            if l < n_layers - 1:
+                np.matmul(weights[l + 1].T, deltas[l + 1], out=deltas[l])
+            outer_sum(deltas[l], activations[l], out=nabla_w[l])
+
+    return step
+
+
+def _time_floor(step: Callable[[], None], n_steps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n_steps):
+        step()
+    return time.perf_counter() - start
+
+
+def max_grad_diff(network: Network, dataset: Dataset, idx: Array) -> float:
+    """The largest difference between the two engines' gradients (means over the batch) on one batch."""
+    X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, network.dtype)
+    matrix = MatrixEngine(network.copy()).backprop(X, Y)
+    loop = LoopEngine(network.copy()).backprop(X, Y)
+    diffs = [np.abs(a - b).max() for a, b in zip(matrix[0] + matrix[1], loop[0] + loop[1])]
+    return float(max(diffs)) / len(idx)
+
+
+def bench(
+    sizes: list[int],
+    dataset: Dataset,
+    mini_batch_size: int,
+    *,
+    dtype: np.dtype = np.dtype(np.float64),
+    eta: float = 3.0,
+    seed: int = 0,
+    repeats: int = 5,
+    matrix_examples: int | None = None,
+    loop_examples: int = 2000,
+) -> BenchResult:
+    """Time both engines and the floor on the same work; per-epoch figures cover the whole training set.
+
+    The matrix engine runs over `matrix_examples` examples (default: all), the loop over
+    `loop_examples` (both rounded up to whole batches, at most the training set); their times are
+    scaled to a full epoch.
+    """
+    rng = np.random.default_rng(seed)
+    initial = Network.initialise(sizes, rng, dtype=dtype)
+    n = len(dataset.train)
+    order = rng.permutation(n)
+    m = mini_batch_size
+
+    def whole_batches(k: int) -> int:
+        return min(n, -(-k // m) * m)
+
+    matrix_order = order[: whole_batches(matrix_examples or n)]
+    loop_order = order[: whole_batches(loop_examples)]
+    floor = _floor_step(initial, m)
+    n_steps = -(-len(matrix_order) // m)
+
+    def run_matrix() -> float:
+        return _time_steps(MatrixEngine(initial.copy()), dataset, matrix_order, m, eta) * n / len(matrix_order)
+
+    def run_loop() -> float:
+        return _time_steps(LoopEngine(initial.copy()), dataset, loop_order, m, eta) * n / len(loop_order)
+
+    def run_floor() -> float:
+        return _time_floor(floor, n_steps) * n / len(matrix_order)
+
+    warm = order[: min(n, 3 * m)]  # warm-up: caches, BLAS threads, workspaces
+    _time_steps(MatrixEngine(initial.copy()), dataset, warm, m, eta)
+    _time_steps(LoopEngine(initial.copy()), dataset, warm, m, eta)
+    _time_floor(floor, 3)
+
+    times: dict[str, list[float]] = {"matrix": [], "loop": [], "floor": []}
+    runs = [("matrix", run_matrix), ("loop", run_loop), ("floor", run_floor)]
+    for r in range(repeats):
+        for name, run in runs if r % 2 == 0 else runs[::-1]:
+            times[name].append(run())
+
+    def spread(name: str) -> tuple[float, float]:
+        return (min(times[name]), max(times[name]))
+
+    return BenchResult(
+        mini_batch_size=m,
+        dtype=np.dtype(dtype).name,
+        n_train=n,
+        matrix_seconds_per_epoch=statistics.median(times["matrix"]),
+        matrix_spread=spread("matrix"),
+        loop_seconds_per_epoch=statistics.median(times["loop"]),
+        loop_spread=spread("loop"),
+        loop_examples_timed=len(loop_order),
+        matrix_examples_timed=len(matrix_order),
+        floor_seconds_per_epoch=statistics.median(times["floor"]),
+        max_grad_diff=max_grad_diff(initial, dataset, order[:m]),
+    )
+
+
+def environment() -> dict:
+    """What the figures depend on: numpy, the BLAS library and its threads, the machine."""
+    env = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "machine": platform.machine(),
+        "processor": _cpu_name(),
+        "cpus": _cpu_count(),
+        "blas": _blas(),
+    }
+    return env
+
+
+def peak_memory_mb() -> float:
+    """This process's maximum resident set size so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _blas() -> list[dict]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        config = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+        return [{"library": config.get("name"), "version": config.get("version"),
+                 "threads": None, "note": "install threadpoolctl to see threads and kernel"}]
+    return [
+        {"library": i.get("internal_api"), "version": i.get("version"), "threads": i.get("num_threads"),
+         "architecture": i.get("architecture"), "file": i.get("filepath")}
+        for i in threadpool_info() if i.get("user_api") == "blas"
+    ]
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _cpu_count() -> int | None:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
