@@ -8,7 +8,15 @@ from nnbp.activations import ACTIVATIONS, SIGMOID, sigmoid, sigmoid_prime
 
 def test_sigmoid_matches_the_definition_in_its_ordinary_range():
     z = np.linspace(-30, 30, 601)
-    np.testing.assert_allclose(sigmoid(z), 1 / (1 + np.exp(-z)), rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(sigmoid(z), 1 / (1 + np.exp(-z)), rtol=1e-15, atol=0)
+
+
+def test_sigmoid_keeps_full_relative_precision_for_very_negative_z():
+    """σ(z) ≈ e^z for z ≪ 0: a form like (1 + tanh(z/2)) / 2 would round these to 0 or lose digits."""
+    z = np.array([-40.0, -300.0, -700.0])
+    np.testing.assert_allclose(sigmoid(z), np.exp(z), rtol=1e-14)
+    z32 = np.array([-20.0, -80.0], dtype=np.float32)
+    np.testing.assert_allclose(sigmoid(z32), np.exp(z32.astype(np.float64)), rtol=1e-6)
 
 
 def test_sigmoid_saturates_to_exact_0_and_1_without_warnings():
@@ -25,6 +33,7 @@ def test_sigmoid_keeps_dtype_and_writes_into_out(dtype):
     result = sigmoid(z, out=out)
     assert result is out and out.dtype == dtype
     assert out[0, 1] == 0.5
+    np.testing.assert_allclose(out, 1 / (1 + np.exp(-z.astype(np.float64))), rtol=1e-6)
 
 
 def test_sigmoid_prime_is_the_derivative():
