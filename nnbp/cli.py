@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,144 @@ def _prepare_output(output: Path, force: bool) -> Path:
     except OSError as e:
         raise NnbpError(f"output: cannot create {output} ({e.strerror})") from None
     return output
+
+
+BENCH_HELP = """Time the matrix engine against the chapter's per-example loop on the same work.
+
+Both engines start from the same weights, visit the examples in the same shuffled order and take
+the same SGD steps; their repeats are interleaved and the figures are medians (with min–max).
+For each mini-batch size it reports seconds per epoch for each engine, examples per second, the
+speedup (loop / matrix), the bare matrix products' time (the floor) and the engine's time as a
+multiple of it, and the largest difference between the two engines' gradients on one batch.
+
+CONFIG (optional) gives the network, data, dtype, η and seed; the default is [784, 30, 10] on the
+bundled MNIST sample. For figures that mean something, unset OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE in the command if your machine sets them.
+
+\b
+Examples:
+  nnbp bench --quick
+  nnbp bench configs/mnist-sample.yaml --mini-batch-sizes 10,100 --repeats 7 --json
+  nnbp bench --plot speedup.png
+"""
+
+
+@main.command(help=BENCH_HELP)
+@click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
+@click.option("--mini-batch-sizes", default="1,10,100,1000", show_default=True,
+              help="Comma-separated mini-batch sizes to time.")
+@click.option("--repeats", type=click.IntRange(min=1), help="Timed runs per engine and size [5; --quick: 3].")
+@click.option("--loop-examples", type=click.IntRange(min=1),
+              help="Examples the slow loop is timed on; its epoch is extrapolated [2000; --quick: 300].")
+@click.option("--dtype", type=click.Choice(DTYPES), help="Override `dtype` (both engines use it).")
+@click.option("--quick", is_flag=True, help="A rough run in a few seconds: fewer repeats and examples.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path),
+              help="Also draw speedup and floor ratio against mini-batch size into this PNG (needs matplotlib).")
+def bench(config_path: Path | None, mini_batch_sizes: str, repeats: int | None, loop_examples: int | None,
+          dtype: str | None, quick: bool, as_json: bool, plot_path: Path | None) -> None:
+    from nnbp import bench as benchmark
+
+    try:
+        file_values = read_config_file(config_path) if config_path else {}
+        config = build_config(file_values, {"dtype": dtype}, str(config_path or "defaults"))
+        batch_sizes = _parse_sizes(mini_batch_sizes)
+        dataset = load_dataset(config.dataset)
+        check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train),
+                           str(config_path or "defaults"))
+        too_big = [m for m in batch_sizes if m > len(dataset.train)]
+        if too_big:
+            raise NnbpError(f"--mini-batch-sizes: {too_big[0]} is larger than the "
+                            f"{len(dataset.train)} training examples")
+        if plot_path is not None:
+            from nnbp.plot import _pyplot
+
+            _pyplot()  # fail before timing anything if matplotlib is missing
+    except NnbpError as e:
+        _fail(e)
+
+    repeats = repeats or (3 if quick else 5)
+    loop_examples = loop_examples or (300 if quick else 2000)
+    matrix_examples = 2000 if quick else None
+    env = benchmark.environment()
+    results = []
+    for m in batch_sizes:
+        r = benchmark.bench(
+            list(config.sizes), dataset, m, dtype=np.dtype(config.dtype), eta=config.eta,
+            seed=config.seed, repeats=repeats, matrix_examples=matrix_examples,
+            loop_examples=loop_examples,
+        )
+        results.append(r.to_dict())
+        if not as_json and len(results) == 1:
+            _print_bench_header(config, dataset, env, repeats)
+        if not as_json:
+            _print_bench_row(results[-1])
+    summary = {
+        "environment": env, "config": config.to_dict(), "n_train": len(dataset.train),
+        "repeats": repeats, "results": results, "peak_memory_mb": benchmark.peak_memory_mb(),
+    }
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        timed = results[0]["loop_examples_timed"]
+        if timed < len(dataset.train):
+            click.echo(f"loop s/epoch is extrapolated from {timed} examples (whole batches) to the "
+                       f"{len(dataset.train)} of an epoch.")
+        if results[0]["matrix_examples_timed"] < len(dataset.train):
+            click.echo(f"matrix and floor s/epoch are extrapolated from "
+                       f"{results[0]['matrix_examples_timed']} examples (--quick).")
+        click.echo(f"peak memory {summary['peak_memory_mb']:.0f} MB")
+    if plot_path is not None:
+        from nnbp.plot import plot_speedup
+
+        try:
+            plot_speedup(results, f"{list(config.sizes)} on {dataset.name}, {config.dtype}; "
+                                  f"{env['processor']}, numpy {env['numpy']}", plot_path)
+        except NnbpError as e:
+            _fail(e)
+        if not as_json:
+            click.echo(f"wrote {plot_path}")
+
+
+def _parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise NnbpError(f"--mini-batch-sizes: {text!r} is not a comma-separated list of whole numbers") from None
+    if not sizes or min(sizes) < 1:
+        raise NnbpError(f"--mini-batch-sizes: {text!r} holds a size below 1")
+    return sizes
+
+
+def _print_bench_header(config: TrainConfig, dataset: Dataset, env: dict, repeats: int) -> None:
+    blas = "; ".join(
+        f"{b.get('library')} {b.get('version')}"
+        + (f" ({b['architecture']} kernel)" if b.get("architecture") else "")
+        + (f", {b['threads']} threads" if b.get("threads") else "")
+        for b in env["blas"]
+    )
+    click.echo(f"{list(config.sizes)} on {dataset.name} ({len(dataset.train)} training examples), "
+               f"{config.dtype}, eta {config.eta}, seed {config.seed}; medians of {repeats} interleaved runs")
+    click.echo(f"numpy {env['numpy']}, BLAS {blas}; {env['processor']}, {env['cpus']} CPUs")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if var in os.environ:
+            click.echo(f"note: {var}={os.environ[var]} is set and shapes these figures")
+    if len(env["blas"]) > 1:
+        click.echo("note: more than one BLAS is loaded; together they may oversubscribe the CPUs")
+    click.echo(f"{'batch':>6} {'matrix s/epoch':>22} {'loop s/epoch':>22} {'speedup':>8} "
+               f"{'matrix ex/s':>12} {'loop ex/s':>10} {'floor s':>8} {'x floor':>8} {'max grad diff':>14}")
+
+
+def _print_bench_row(r: dict) -> None:
+    def cell(median: float, spread: list[float]) -> str:
+        return f"{median:.4f} ({spread[0]:.4f}-{spread[1]:.4f})"
+
+    click.echo(
+        f"{r['mini_batch_size']:>6} {cell(r['matrix_seconds_per_epoch'], r['matrix_spread']):>22} "
+        f"{cell(r['loop_seconds_per_epoch'], r['loop_spread']):>22} {r['speedup']:>7.1f}x "
+        f"{r['matrix_examples_per_second']:>12.0f} {r['loop_examples_per_second']:>10.0f} "
+        f"{r['floor_seconds_per_epoch']:>8.4f} {r['floor_ratio']:>8.2f} {r['max_grad_diff']:>14.1e}"
+    )
 
 
 @main.command("eval")

@@ -1,0 +1,125 @@
+"""Check the matrix engine's speed targets of issue 4 and print the figures; asserts nothing.
+
+For [784, 30, 10] over the 50,000 Fashion-MNIST training images (the 10,000 after them are held
+out for validation, as `nnbp train` does), at mini-batch sizes 10, 100 and 1000:
+- float64: matrix engine vs the per-example loop, both float64, interleaved on the same work;
+- float32: matrix engine vs the float64 loop timed just before it in the same run;
+- each engine's time over the bare matrix products of its steps (the floor);
+- `nnbp train`'s epoch against the bare engine's (evaluation, progress bar and history included);
+- the peak resident memory of a whole `nnbp train` process on the full dataset.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/bench.py [--dataset NAME] [--repeats N]
+
+Needs Fashion-MNIST where nnbp finds it (Debian: apt-get install dataset-fashion-mnist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from nnbp.backprop import MatrixEngine
+from nnbp.bench import _time_steps, bench, environment
+from nnbp.data import load_dataset
+from nnbp.errors import NnbpError
+from nnbp.network import Network
+from nnbp.training import train
+
+SIZES = [784, 30, 10]
+TARGETS = {  # mini-batch size: (float64 speedup, float32 speedup over the float64 loop, floor ratio)
+    10: (9, 14, 2.0),
+    100: (13, 24, 1.5),
+    1000: (16, 30, 1.5),
+}
+
+
+def mark(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def train_overhead(dataset, repeats: int) -> tuple[float, float]:
+    """Median seconds of one epoch at mini-batch 10: bare engine steps vs `train` with its callbacks."""
+    bare, full = [], []
+    with open(os.devnull, "w") as devnull:
+        for _ in range(repeats):
+            rng = np.random.default_rng(0)
+            network = Network.initialise(SIZES, rng)
+            order = rng.permutation(len(dataset.train))
+            bare.append(_time_steps(MatrixEngine(network), dataset, order, 10, 3.0))
+
+            rng = np.random.default_rng(0)
+            network = Network.initialise(SIZES, rng)
+            bar = tqdm(total=len(dataset.train), file=devnull, disable=False, mininterval=0.1)
+            start = time.perf_counter()
+            train(network, dataset, epochs=1, mini_batch_size=10, eta=3.0, rng=rng,
+                  on_batch=bar.update, on_epoch=lambda r: None)
+            full.append(time.perf_counter() - start)
+            bar.close()
+    return statistics.median(bare), statistics.median(full)
+
+
+def train_peak_memory(dataset_name: str) -> float:
+    """Maximum resident set size, in MB, of `python -m nnbp train` for one epoch on the whole dataset."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "c.yaml"
+        config.write_text(f"dataset: {dataset_name}\nepochs: 1\noutput: {tmp}/run\n")
+        subprocess.run([sys.executable, "-m", "nnbp", "train", str(config), "-q"], check=True,
+                       stdout=subprocess.DEVNULL)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="fashion-mnist")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--loop-examples", type=int, default=5000)
+    args = parser.parse_args()
+    try:
+        dataset = load_dataset(args.dataset)
+    except NnbpError as e:
+        sys.exit(f"error: {e}")
+
+    env = environment()
+    print(f"{SIZES} on {dataset.name}: {len(dataset.train)} training examples; "
+          f"medians of {args.repeats} interleaved runs; loop timed on {args.loop_examples} examples per run")
+    print(f"python {env['python']}, numpy {env['numpy']}, {env['processor']}, {env['cpus']} CPUs")
+    for b in env["blas"]:
+        print(f"BLAS: {b}")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if var in os.environ:
+            print(f"warning: {var}={os.environ[var]} is set: these are not the machine's best figures")
+    print()
+    print(f"{'batch':>5} {'dtype':>7} {'matrix s/ep':>11} {'loop64 s/ep':>11} {'speedup':>8} {'target':>7} {'ok':>3}"
+          f" {'floor s/ep':>10} {'x floor':>7} {'target':>6} {'ok':>3} {'max grad diff':>13}")
+    for m, (t64, t32, tfloor) in TARGETS.items():
+        r64 = bench(SIZES, dataset, m, dtype=np.dtype(np.float64), repeats=args.repeats,
+                    loop_examples=args.loop_examples)
+        r32 = bench(SIZES, dataset, m, dtype=np.dtype(np.float32), repeats=args.repeats,
+                    loop_examples=args.loop_examples)
+        loop64 = r64.loop_seconds_per_epoch
+        for r, target in ((r64, t64), (r32, t32)):
+            speedup = loop64 / r.matrix_seconds_per_epoch
+            print(f"{m:>5} {r.dtype:>7} {r.matrix_seconds_per_epoch:>11.4f} {loop64:>11.4f} {speedup:>7.1f}x"
+                  f" {target:>6}x {mark(speedup >= target):>3} {r.floor_seconds_per_epoch:>10.4f}"
+                  f" {r.floor_ratio:>7.2f} {tfloor:>6.1f} {mark(r.floor_ratio <= tfloor):>3} {r.max_grad_diff:>13.1e}")
+        print(f"{'':>5} {'':>7} (float32 loop: {r32.loop_seconds_per_epoch:.4f} s/epoch)")
+    print()
+    bare, full = train_overhead(dataset, args.repeats)
+    print(f"train epoch at mini-batch 10: bare engine {bare:.3f} s, train() with evaluation and progress bar "
+          f"{full:.3f} s: +{100 * (full / bare - 1):.1f}% (target <= 10%)")
+    print(f"peak memory of `nnbp train` on {dataset.name} (whole process): {train_peak_memory(args.dataset):.0f} MB "
+          "(target <= 160 MB)")
+
+
+if __name__ == "__main__":
+    main()
