@@ -20,7 +20,7 @@ import numpy as np
 from nnbp.backprop import LoopEngine, MatrixEngine, outer_sum, sgd_step
 from nnbp.data import Dataset
 from nnbp.network import Network
-from nnbp.training import gather
+from nnbp.training import Batcher
 
 Array = np.ndarray
 
@@ -62,11 +62,10 @@ class BenchResult:
 
 def _time_steps(engine: MatrixEngine | LoopEngine, dataset: Dataset, order: Array, m: int, eta: float) -> float:
     """Seconds for SGD steps over `order` in batches of m, gathering each batch as training does."""
-    dtype = engine.network.dtype
+    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, engine.network.dtype)
     start = time.perf_counter()
     for k in range(0, len(order), m):
-        idx = order[k : k + m]
-        X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, dtype)
+        X, Y = batcher.gather(order[k : k + m])
         sgd_step(engine, X, Y, eta)
     return time.perf_counter() - start
 
@@ -102,7 +101,7 @@ def _time_floor(step: Callable[[], None], n_steps: int) -> float:
 
 def max_grad_diff(network: Network, dataset: Dataset, idx: Array) -> float:
     """The largest difference between the two engines' gradients (means over the batch) on one batch."""
-    X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, network.dtype)
+    X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype).gather(idx)
     matrix = MatrixEngine(network.copy()).backprop(X, Y)
     loop = LoopEngine(network.copy()).backprop(X, Y)
     diffs = [np.abs(a - b).max() for a, b in zip(matrix[0] + matrix[1], loop[0] + loop[1])]

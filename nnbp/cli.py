@@ -192,8 +192,8 @@ Examples:
 
 @main.command(help=BENCH_HELP)
 @click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
-@click.option("--mini-batch-sizes", default="1,10,100,1000", show_default=True,
-              help="Comma-separated mini-batch sizes to time.")
+@click.option("--mini-batch-sizes",
+              help="Comma-separated mini-batch sizes to time [1,10,100,1000, those that fit the data].")
 @click.option("--repeats", type=click.IntRange(min=1), help="Timed runs per engine and size [5; --quick: 3].")
 @click.option("--loop-examples", type=click.IntRange(min=1),
               help="Examples the slow loop is timed on; its epoch is extrapolated [2000; --quick: 300].")
@@ -202,15 +202,17 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path),
               help="Also draw speedup and floor ratio against mini-batch size into this PNG (needs matplotlib).")
-def bench(config_path: Path | None, mini_batch_sizes: str, repeats: int | None, loop_examples: int | None,
+def bench(config_path: Path | None, mini_batch_sizes: str | None, repeats: int | None, loop_examples: int | None,
           dtype: str | None, quick: bool, as_json: bool, plot_path: Path | None) -> None:
     from nnbp import bench as benchmark
 
     try:
         file_values = read_config_file(config_path) if config_path else {}
         config = build_config(file_values, {"dtype": dtype}, str(config_path or "defaults"))
-        batch_sizes = _parse_sizes(mini_batch_sizes)
+        batch_sizes = _parse_sizes(mini_batch_sizes or "1,10,100,1000")
         dataset = load_dataset(config.dataset)
+        if mini_batch_sizes is None:
+            batch_sizes = [m for m in batch_sizes if m <= len(dataset.train)]
         check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train),
                            str(config_path or "defaults"))
         too_big = [m for m in batch_sizes if m > len(dataset.train)]

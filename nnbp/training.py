@@ -6,7 +6,6 @@ history. One `numpy.random.Generator` drives shuffling; it shuffles an index arr
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -50,31 +49,48 @@ class EpochResult:
         return asdict(self)
 
 
-def gather(split: Split, idx: Array, scale: float, n_classes: int, dtype: np.dtype) -> tuple[Array, Array]:
-    """X (n_inputs, m) and one-hot Y (n_classes, m) for the examples `idx`, columns in that order.
+class Batcher:
+    """Gathers examples of one split as X (n_inputs, m), scaled to floats, and one-hot Y (n_classes, m).
 
-    Only the batch is converted to floating point: the dataset stays compact in memory.
+    Only the batch is converted to floating point, so the dataset stays compact in memory. The
+    arrays are reused from one batch to the next of the same size (a fresh multi-megabyte array per
+    batch costs page faults that show at large batch sizes): a result is valid until the next call.
     """
-    X = split.images[idx].astype(dtype)  # (m, n_inputs): whole rows are cheap to gather and cast
-    X *= scale
-    Y = _identity(n_classes, dtype).take(split.labels[idx], axis=1)
-    return X.T, Y
 
+    def __init__(self, split: Split, scale: float, n_classes: int, dtype: np.dtype) -> None:
+        self.split, self.scale, self.dtype = split, scale, np.dtype(dtype)
+        self.targets = np.eye(n_classes, dtype=dtype)  # column k: the one-hot target of class k
+        self._buffers: dict[int, tuple[Array, Array, Array]] = {}
 
-@functools.lru_cache(maxsize=8)
-def _identity(n: int, dtype: np.dtype) -> Array:
-    """Column k is the one-hot target for class k."""
-    return np.eye(n, dtype=dtype)
+    def gather(self, idx: Array) -> tuple[Array, Array]:
+        """X and Y for the examples `idx`, columns in that order."""
+        m = len(idx)
+        buffers = self._buffers.get(m)
+        if buffers is None:
+            if len(self._buffers) >= 4:  # a full batch, a last partial one, evaluation chunks
+                self._buffers.clear()
+            n_inputs = self.split.images.shape[1]
+            buffers = self._buffers[m] = (
+                np.empty((m, n_inputs), self.split.images.dtype),
+                np.empty((m, n_inputs), self.dtype),
+                np.empty((len(self.targets), m), self.dtype),
+            )
+        rows, X, Y = buffers
+        np.take(self.split.images, idx, axis=0, out=rows)  # whole rows: cheap to gather
+        np.copyto(X, rows)  # (m, n_inputs), cast to floats
+        X *= self.scale
+        np.take(self.targets, self.split.labels[idx], axis=1, out=Y)
+        return X.T, Y
 
 
 def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
     """Feed a whole split forward in chunks; the predicted class is the most active output neuron."""
-    dtype = network.dtype
+    batcher = Batcher(split, dataset.scale, dataset.n_classes, network.dtype)
     predictions = np.empty(len(split), dtype=np.intp)
     cost = 0.0
     for start in range(0, len(split), EVAL_CHUNK):
         idx = np.arange(start, min(start + EVAL_CHUNK, len(split)))
-        X, Y = gather(split, idx, dataset.scale, dataset.n_classes, dtype)
+        X, Y = batcher.gather(idx)
         A = network.feedforward(X)
         cost += network.cost.fn(A, Y)
         predictions[idx] = A.argmax(axis=0)
@@ -100,6 +116,7 @@ def train(
     The last mini-batch of an epoch may be smaller; its step divides by its real size.
     """
     engine_ = ENGINES[engine](network)
+    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     n = len(dataset.train)
     history = []
     for epoch in range(1, epochs + 1):
@@ -107,7 +124,7 @@ def train(
         order = rng.permutation(n)
         for k in range(0, n, mini_batch_size):
             idx = order[k : k + mini_batch_size]
-            X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, network.dtype)
+            X, Y = batcher.gather(idx)
             sgd_step(engine_, X, Y, eta)
             if on_batch is not None:
                 on_batch(len(idx))

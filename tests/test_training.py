@@ -6,7 +6,7 @@ import pytest
 from nnbp.backprop import MatrixEngine, sgd_step
 from nnbp.data import Dataset, Split, load_dataset
 from nnbp.network import Network
-from nnbp.training import evaluate, gather, train
+from nnbp.training import Batcher, evaluate, train
 
 
 def tiny_dataset(n_train: int = 23, n_test: int = 11, n_inputs: int = 6, n_classes: int = 3, seed: int = 0) -> Dataset:
@@ -27,11 +27,17 @@ def trained(engine: str, seed: int = 0, dtype=np.float64, mini_batch_size: int =
 def test_gather_stacks_examples_as_scaled_columns_with_one_hot_targets():
     dataset = tiny_dataset()
     idx = np.array([4, 0, 9])
-    X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, np.dtype(np.float32))
+    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float32))
+    X, Y = batcher.gather(idx)
     assert X.shape == (6, 3) and Y.shape == (3, 3) and X.dtype == Y.dtype == np.float32
     np.testing.assert_allclose(X[:, 1], dataset.train.images[0] / 255, rtol=1e-6)
     assert Y.sum(axis=0).tolist() == [1, 1, 1]
     assert Y.argmax(axis=0).tolist() == dataset.train.labels[idx].tolist()
+    # a second batch of the same size reuses the arrays and holds the new examples
+    X2, _ = batcher.gather(np.array([1, 2, 3]))
+    np.testing.assert_allclose(X2[:, 0], dataset.train.images[1] / 255, rtol=1e-6)
+    X5, Y5 = batcher.gather(np.arange(5))
+    assert X5.shape == (6, 5) and Y5.shape == (3, 5)
 
 
 def test_same_seed_gives_bit_identical_weights():
@@ -77,7 +83,7 @@ def test_partial_last_batch_is_divided_by_its_real_size():
     train(network, dataset, epochs=1, mini_batch_size=10, eta=2.0, rng=rng)
     for k in (0, 10, 20):
         idx = permutation[k : k + 10]
-        X, Y = gather(dataset.train, idx, dataset.scale, dataset.n_classes, np.dtype(np.float64))
+        X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float64)).gather(idx)
         sgd_step(MatrixEngine(replay), X, Y, 2.0)
     for x, y in zip(network.weights + network.biases, replay.weights + replay.biases):
         np.testing.assert_array_equal(x, y)
