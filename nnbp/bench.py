@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from nnbp.backprop import LoopEngine, MatrixEngine, outer_sum, sgd_step
-from nnbp.data import Dataset
+from nnbp.dataset import Dataset
 from nnbp.network import Network
 from nnbp.training import Batcher
 

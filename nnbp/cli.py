@@ -15,7 +15,8 @@ from tqdm import tqdm
 
 from nnbp import __version__
 from nnbp.config import DTYPES, ENGINES, TrainConfig, build_config, check_against_data, read_config_file
-from nnbp.data import Dataset, load_dataset
+from nnbp.data import load_dataset
+from nnbp.dataset import Dataset
 from nnbp.errors import NnbpError
 from nnbp.network import Network
 from nnbp.store import load_network, save_network, write_atomic, write_json_atomic

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from nnbp.backprop import ENGINES, sgd_step
-from nnbp.data import Dataset, Split
+from nnbp.dataset import Dataset, Split
 from nnbp.network import Network
 
 Array = np.ndarray

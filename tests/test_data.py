@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbp.data import load_dataset, load_npz
+from nnbp.data import load_dataset
+from nnbp.formats import load_npz
 from nnbp.errors import NnbpError
 
 

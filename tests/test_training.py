@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from nnbp.backprop import MatrixEngine, sgd_step
-from nnbp.data import Dataset, Split, load_dataset
+from nnbp.data import load_dataset
+from nnbp.dataset import Dataset, Split
 from nnbp.network import Network
 from nnbp.training import Batcher, evaluate, train
 

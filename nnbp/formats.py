@@ -1,0 +1,179 @@
+"""Readers for the file formats datasets come in; each checks what it reads.
+
+- Keras's `mnist.npz`: arrays x_train, y_train, x_test, y_test (read with allow_pickle=False);
+- LeCun's IDX files (MNIST, Fashion-MNIST), gzipped or not: a folder holding the four files;
+- Nielsen's `mnist.pkl.gz`: a Python 2 pickle, read by an unpickler that admits only numpy arrays.
+
+Every problem is an `NnbpError` naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from nnbp.dataset import Dataset, Split
+from nnbp.errors import NnbpError
+
+Array = np.ndarray
+
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+IDX_MAGIC = {"images": 2051, "labels": 2049}  # 0x00000803 and 0x00000801: uint8 data, 3 or 1 dims
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def load_npz(path: Path, name: str | None = None) -> Dataset:
+    """A dataset in Keras's `mnist.npz` layout: x_train, y_train, x_test, y_test; never unpickles."""
+    arrays = _read_npz(path, NPZ_KEYS)
+    train = _check_split(path, "train", arrays["x_train"], arrays["y_train"])
+    test = _check_split(path, "test", arrays["x_test"], arrays["y_test"])
+    if train.images.shape[1] != test.images.shape[1]:
+        raise NnbpError(
+            f"{path}: x_train has {train.images.shape[1]} pixels per image, x_test "
+            f"{test.images.shape[1]}"
+        )
+    if train.images.dtype != test.images.dtype:
+        raise NnbpError(f"{path}: x_train is {train.images.dtype}, x_test {test.images.dtype}")
+    scale = 1 / 255 if train.images.dtype == np.uint8 else 1.0
+    n_classes = int(max(train.labels.max(), test.labels.max())) + 1
+    if n_classes < 2:
+        raise NnbpError(f"{path}: the labels name only one class; need at least 2")
+    return Dataset(name or str(path), train, test, n_classes, scale)
+
+
+def _read_npz(path: Path, keys: tuple[str, ...]) -> dict[str, Array]:
+    """The named arrays of an npz file, each read in full; one-line errors for every failure."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in keys if k not in npz.files]
+            if missing:
+                raise NnbpError(f"{path}: missing array(s) {', '.join(missing)}; expected {', '.join(keys)}")
+            return {k: npz[k] for k in keys}
+    except NnbpError:
+        raise
+    except FileNotFoundError:
+        raise NnbpError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NnbpError(f"{path}: is a directory, not an .npz file") from None
+    except PermissionError:
+        raise NnbpError(f"{path}: permission denied") from None
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise NnbpError(f"{path}: holds pickled object arrays, which nnbp refuses to load") from None
+        raise NnbpError(f"{path}: not a valid .npz file ({e})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as e:
+        raise NnbpError(f"{path}: not a readable .npz file ({e})") from None
+
+
+def _check_split(path: Path, split: str, images: Array, labels: Array) -> Split:
+    """Flatten images to (N, n_inputs) and check them against their labels."""
+    x, y = f"x_{split}", f"y_{split}"
+    if images.ndim < 2 or images.shape[0] == 0 or images[0].size == 0:
+        raise NnbpError(f"{path}: {x} has shape {images.shape}; expected (N, 28, 28) or (N, 784)")
+    if labels.ndim != 1:
+        raise NnbpError(f"{path}: {y} has shape {labels.shape}; expected (N,)")
+    if len(labels) != len(images):
+        raise NnbpError(f"{path}: {x} holds {len(images)} images but {y} {len(labels)} labels")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise NnbpError(f"{path}: {y} has dtype {labels.dtype}; expected integers")
+    if labels.min() < 0:
+        raise NnbpError(f"{path}: {y} holds the negative label {labels.min()}")
+    if images.dtype == np.uint8:
+        pass
+    elif np.issubdtype(images.dtype, np.floating):
+        if not np.all(np.isfinite(images)) or images.min() < 0 or images.max() > 1:
+            raise NnbpError(f"{path}: {x} is floating point but not all in [0, 1]")
+    else:
+        raise NnbpError(f"{path}: {x} has dtype {images.dtype}; expected uint8 pixels 0–255")
+    flat = np.ascontiguousarray(images.reshape(len(images), -1))
+    return Split(flat, labels.astype(np.intp))
+
+
+def read_idx(path: Path, kind: str) -> Array:
+    """One IDX file (LeCun's format, gzipped if its name ends in .gz): a uint8 array, every header checked.
+
+    The payload is read straight into its final array, so a file never sits in memory twice.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            header = f.read(4)
+            if len(header) < 4:
+                raise NnbpError(f"{path}: ends inside the IDX header")
+            magic = struct.unpack(">I", header)[0]
+            if magic != IDX_MAGIC[kind]:
+                raise NnbpError(
+                    f"{path}: magic number {magic} is not {IDX_MAGIC[kind]} (IDX {kind}, uint8)"
+                )
+            ndim = header[3]
+            dims_bytes = f.read(4 * ndim)
+            if len(dims_bytes) < 4 * ndim:
+                raise NnbpError(f"{path}: ends inside the IDX header")
+            dims = struct.unpack(f">{ndim}I", dims_bytes)
+            if kind == "images" and (dims[0] == 0 or dims[1] * dims[2] == 0):
+                raise NnbpError(f"{path}: holds images of shape {dims}")
+            data = np.empty(dims, dtype=np.uint8)
+            n_read = _read_into(f, memoryview(data).cast("B"))
+            if n_read < data.size:
+                raise NnbpError(
+                    f"{path}: ends early: {n_read} of the {data.size} bytes its header promises"
+                )
+            if f.read(1):
+                raise NnbpError(f"{path}: has data past the {data.size} bytes its header promises")
+    except NnbpError:
+        raise
+    except FileNotFoundError:
+        raise NnbpError(f"{path}: no such file") from None
+    except (OSError, EOFError, zlib.error) as e:
+        raise NnbpError(f"{path}: cannot be read as IDX ({e})") from None
+    return data
+
+
+def _read_into(f, buffer: memoryview, chunk: int = 1 << 20) -> int:
+    """Fill `buffer` from `f` a chunk at a time (gzip's readinto of the whole would copy it once more)."""
+    n = 0
+    while n < len(buffer):
+        k = f.readinto(buffer[n : n + chunk])
+        if not k:
+            break
+        n += k
+    return n
+
+
+def find_idx_file(folder: Path, stem: str) -> Path:
+    """`stem` or `stem.gz` in `folder`."""
+    for name in (stem, stem + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise NnbpError(f"{folder}: has neither {stem} nor {stem}.gz")
+
+
+def load_idx_folder(folder: Path, name: str | None = None) -> Dataset:
+    """A folder holding MNIST's four IDX files (gzipped or not), in their usual names."""
+    splits = {}
+    for split, (image_stem, label_stem) in IDX_FILES.items():
+        image_path = find_idx_file(folder, image_stem)
+        label_path = find_idx_file(folder, label_stem)
+        images = read_idx(image_path, "images")
+        labels = read_idx(label_path, "labels")
+        if labels.ndim != 1:
+            raise NnbpError(f"{label_path}: labels have {labels.ndim} dimensions; expected 1")
+        if len(images) != len(labels):
+            raise NnbpError(
+                f"{folder}: {image_path.name} holds {len(images)} images but "
+                f"{label_path.name} {len(labels)} labels"
+            )
+        splits[split] = Split(images.reshape(len(images), -1), labels.astype(np.intp))
+    train, test = splits["train"], splits["test"]
+    if train.images.shape[1] != test.images.shape[1]:
+        raise NnbpError(f"{folder}: training and test images differ in size")
+    n_classes = int(max(train.labels.max(), test.labels.max())) + 1
+    return Dataset(name or str(folder), train, test, n_classes, 1 / 255)
