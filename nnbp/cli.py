@@ -86,14 +86,15 @@ Example:
 @click.option("--seed", type=int, help="Override `seed`.")
 @click.option("--engine", type=click.Choice(ENGINES), help="Override `engine`.")
 @click.option("--dtype", type=click.Choice(DTYPES), help="Override `dtype`.")
-@click.option("--dataset", help="Override `dataset` (a name or an .npz path).")
+@click.option("--dataset", help="Override `dataset` (a name, or a path to a file or folder).")
+@click.option("--validation-size", type=int, help="Override `validation_size`.")
 @click.option("--output", "-o", help="Override `output`, the run's folder.")
 @click.option("--force", is_flag=True, help="Replace a run already in the output folder.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors and the final line.")
 def train_cmd(config_path: Path, force: bool, quiet: bool, **overrides: Any) -> None:
     try:
         config = build_config(read_config_file(config_path), overrides, str(config_path))
-        dataset = load_dataset(config.dataset)
+        dataset = load_dataset(config.dataset, config.validation_size, fetch=_fetch_noting(quiet))
         check_against_data(
             config, dataset.n_inputs, dataset.n_classes, len(dataset.train), str(config_path)
         )
@@ -105,17 +106,19 @@ def train_cmd(config_path: Path, force: bool, quiet: bool, **overrides: Any) -> 
     network = Network.initialise(list(config.sizes), rng, dtype=np.dtype(config.dtype))
     meta = {"nnbp": __version__, "config": config.to_dict()}
     write_atomic(output / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
-    history: list[dict] = []
+    watched = "validation" if dataset.validation is not None else "test"
+    history: dict[str, Any] = {"evaluated_on": watched, "epochs": []}
     progress = _Progress(len(dataset.train), config.epochs, quiet)
 
     def on_epoch(result: EpochResult) -> None:
         progress.end_epoch()
-        history.append(result.to_dict())
+        history["epochs"].append(result.to_dict())
+        history["best_epoch"] = max(history["epochs"], key=lambda e: e["accuracy"])["epoch"]
         save_network(output / "weights.npz", network, meta)
-        write_json_atomic(output / "history.json", {"evaluated_on": "test", "epochs": history})
+        write_json_atomic(output / "history.json", history)
         if not quiet:
             click.echo(
-                f"Epoch {result.epoch}/{config.epochs}: {result.correct} / {result.total} test "
+                f"Epoch {result.epoch}/{config.epochs}: {result.correct} / {result.total} {watched} "
                 f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}, {result.seconds:.2f} s"
             )
 
@@ -124,11 +127,40 @@ def train_cmd(config_path: Path, force: bool, quiet: bool, **overrides: Any) -> 
         eta=config.eta, rng=rng, engine=config.engine, on_batch=progress.advance,
         on_epoch=on_epoch,
     )
-    last = results[-1]
+    if dataset.validation is not None:
+        test = evaluate(network, dataset, dataset.test)
+        test_figures = {"cost": test.cost, "correct": test.correct, "total": test.total,
+                        "accuracy": test.accuracy}
+    else:
+        test_figures = {k: v for k, v in results[-1].to_dict().items() if k not in ("epoch", "seconds")}
+    history["test"] = test_figures
+    write_json_atomic(output / "history.json", history)
+    best = history["epochs"][history["best_epoch"] - 1]
     click.echo(
-        f"Saved {output / 'weights.npz'}: test accuracy {100 * last.accuracy:.2f}% "
-        f"({last.correct} / {last.total}) after {config.epochs} epochs"
+        f"Saved {output / 'weights.npz'}: test accuracy {100 * test_figures['accuracy']:.2f}% "
+        f"({test_figures['correct']} / {test_figures['total']}) after {config.epochs} epochs; "
+        f"best {watched} accuracy {100 * best['accuracy']:.2f}% at epoch {best['epoch']}"
     )
+
+
+def _fetch_noting(quiet: bool) -> Any:
+    """A `fetch` for `load_dataset` that says it is downloading and shows a bar per file."""
+    from nnbp.download import REMOTE, fetch
+
+    def fetch_named(name: str, folder: Path) -> Path:
+        if not quiet:
+            click.echo(f"Dataset {name!r} is not on this machine: downloading it into {folder}", err=True)
+        return fetch(REMOTE[name], folder, progress=_byte_bar(quiet))
+
+    return fetch_named
+
+
+def _byte_bar(quiet: bool) -> Any:
+    def bar(name: str, total: int | None) -> tqdm:
+        return tqdm(total=total, desc=name, unit="B", unit_scale=True, leave=False,
+                    disable=True if quiet else None, file=sys.stderr)
+
+    return bar
 
 
 class _Progress:
@@ -311,6 +343,64 @@ def _print_bench_row(r: dict) -> None:
     )
 
 
+@main.group()
+def data() -> None:
+    """List the datasets nnbp knows, or download one.
+
+    \b
+    mnist-sample   10,000 MNIST digits inside the package (8,000 train / 2,000 test)
+    mnist          MNIST, 60,000 + 10,000 digits (LeCun, Cortes, Burges; CC BY-SA 3.0)
+    fashion-mnist  Fashion-MNIST, 60,000 + 10,000 clothing images (Zalando Research; MIT)
+
+    A name is looked for in $NNBP_DATA_DIR/NAME, $XDG_CACHE_HOME/nnbp/NAME (~/.cache/nnbp/NAME),
+    /usr/local/share/datasets/NAME and /usr/share/datasets/NAME, in that order, then downloaded
+    into the cache.
+    """
+
+
+@data.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def data_list(as_json: bool) -> None:
+    """Show each known dataset, where it was found, and its train / validation / test sizes."""
+    from dataclasses import asdict
+
+    from nnbp.data import known_datasets
+
+    rows = known_datasets()
+    if as_json:
+        click.echo(json.dumps({"datasets": [asdict(r) for r in rows]}))
+        return
+    click.echo(f"{'name':<14} {'train':>7} {'valid.':>7} {'test':>7}  where")
+    for r in rows:
+        if r.where is None or r.train is None:
+            click.echo(f"{r.name:<14} {'-':>7} {'-':>7} {'-':>7}  {r.where or 'missing'} "
+                       f"(nnbp data fetch {r.name})")
+        else:
+            click.echo(f"{r.name:<14} {r.train:>7} {r.validation:>7} {r.test:>7}  {r.where}")
+
+
+@data.command("fetch")
+@click.argument("name", type=click.Choice(["mnist", "fashion-mnist"]))
+@click.option("--dir", "folder", type=click.Path(path_type=Path),
+              help="Download into this folder instead of the cache.")
+def data_fetch(name: str, folder: Path | None) -> None:
+    """Download NAME's four files from its mirrors, checking each file's SHA-256.
+
+    \b
+    Example:
+      nnbp data fetch fashion-mnist
+    """
+    from nnbp.data import cache_dir
+    from nnbp.download import REMOTE, fetch
+
+    folder = folder or cache_dir() / name
+    try:
+        fetch(REMOTE[name], folder, progress=_byte_bar(False))
+    except NnbpError as e:
+        _fail(e)
+    click.echo(f"{name}: {len(REMOTE[name].files)} files verified in {folder}")
+
+
 @main.command("eval")
 @click.argument("weights_path", metavar="WEIGHTS", type=click.Path(path_type=Path))
 @click.option(
@@ -330,7 +420,7 @@ def eval_cmd(weights_path: Path, dataset: str | None, as_json: bool) -> None:
         name = dataset or meta.get("config", {}).get("dataset")
         if not isinstance(name, str):
             raise NnbpError(f"{weights_path}: records no dataset; pass --dataset")
-        data = load_dataset(name)
+        data = load_dataset(name, fetch=_fetch_noting(as_json))
         _check_fits(network, data, weights_path)
     except NnbpError as e:
         _fail(e)

@@ -35,6 +35,7 @@ class TrainConfig:
     engine: str = "matrix"  # the fast engine; `loop` is the chapter's per-example algorithm
     dtype: str = "float64"  # the chapter's arithmetic; float32 is faster and accurate enough
     output: str = "runs/mnist-sample"  # relative to the working directory
+    validation_size: int | None = None  # None: the dataset's own (10,000 for MNIST, as the book)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as written to `config.yaml` and into the weights file's metadata."""
@@ -57,6 +58,10 @@ def _positive_int(value: Any, where: str) -> int:
 
 def _seed(value: Any, where: str) -> int:
     return _int(value, where, 0)
+
+
+def _validation_size(value: Any, where: str) -> int | None:
+    return None if value is None else _int(value, where, 0)
 
 
 def _eta(value: Any, where: str) -> float:
@@ -112,6 +117,7 @@ PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "engine": _choice(ENGINES),
     "dtype": _choice(DTYPES),
     "output": _text,
+    "validation_size": _validation_size,
 }
 assert set(PARSERS) == {f.name for f in fields(TrainConfig)}
 

@@ -1,39 +1,54 @@
 """Finding datasets by name or path and loading them; knows nothing of training.
 
 Names: `mnist-sample` ships inside the package; `mnist` and `fashion-mnist` are looked for in the
-data folders (`data_folders`), and downloaded into the user's cache when missing.
+data folders (`data_folders`) and, when missing there, fetched into the user's cache by the
+`fetch` function the caller passes (the CLI's shows progress). A path may name a Keras-layout
+`.npz`, Nielsen's `mnist.pkl.gz`, or a folder holding the four IDX files.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 from nnbp.dataset import Dataset, hold_out
 from nnbp.errors import NnbpError
-from nnbp.formats import IDX_FILES, find_idx_file, load_idx_folder, load_npz
+from nnbp.formats import IDX_FILES, find_idx_file, idx_length, load_idx_folder, load_npz, load_pickle
 
 EMBEDDED = {"mnist-sample": "mnist-sample.npz"}
-LOCAL = ("mnist", "fashion-mnist")  # found in the data folders
+LOCAL = ("mnist", "fashion-mnist")  # found in the data folders, or downloaded
+N_CLASSES = {"mnist": 10, "fashion-mnist": 10}
+# The book holds out the last 10,000 of MNIST's 60,000 training images for validation.
 DEFAULT_VALIDATION = {"mnist": 10_000, "fashion-mnist": 10_000}
 
+Fetch = Callable[[str, Path], Path]  # fetch(name, folder) downloads `name` into `folder`
 
-def load_dataset(name_or_path: str, validation_size: int | None = None) -> Dataset:
+
+def load_dataset(
+    name_or_path: str, validation_size: int | None = None, fetch: Fetch | None = None
+) -> Dataset:
     """A dataset by name or path, with the last `validation_size` training examples held out.
 
-    Names: `mnist-sample` (shipped inside the package), `mnist` and `fashion-mnist` (found in the
-    data folders, see `data_folders`). A path may be an `.npz` file in Keras's layout or a folder of
-    IDX files. `validation_size=None` means the dataset's default: 10,000 for MNIST and
-    Fashion-MNIST, as the book splits 60,000 into 50,000 + 10,000; 0 otherwise.
+    `validation_size=None` means the dataset's default: 10,000 for MNIST and Fashion-MNIST, 0 for
+    the others; `mnist.pkl.gz` carries its own split and takes no `validation_size`.
     """
-    dataset = _load(name_or_path)
+    dataset = _load(name_or_path, fetch)
+    if dataset.validation is not None:
+        if validation_size:
+            raise NnbpError(
+                f"validation_size: {name_or_path!r} carries its own validation split; "
+                "leave validation_size out"
+            )
+        return dataset
     if validation_size is None:
         validation_size = DEFAULT_VALIDATION.get(name_or_path, 0)
     return hold_out(dataset, validation_size)
 
 
-def _load(name_or_path: str) -> Dataset:
+def _load(name_or_path: str, fetch: Fetch | None) -> Dataset:
     if name_or_path in EMBEDDED:
         resource = resources.files("nnbp") / "data" / EMBEDDED[name_or_path]
         with resources.as_file(resource) as path:
@@ -41,21 +56,31 @@ def _load(name_or_path: str) -> Dataset:
     if name_or_path in LOCAL:
         folder = locate(name_or_path)
         if folder is None:
-            searched = ", ".join(str(f) for f in data_folders(name_or_path))
-            raise NnbpError(
-                f"dataset: {name_or_path!r} was not found; place its four IDX files "
-                f"({', '.join(s for pair in IDX_FILES.values() for s in pair)}, gzipped or not) in one of: {searched}"
-            )
-        return load_idx_folder(folder, name=name_or_path)
+            if fetch is None:
+                raise NnbpError(_missing_message(name_or_path))
+            folder = fetch(name_or_path, cache_dir() / name_or_path)
+        return load_idx_folder(folder, name=name_or_path, n_classes=N_CLASSES[name_or_path])
     path = Path(name_or_path)
     if path.is_dir():
         return load_idx_folder(path, name=name_or_path)
     if not path.exists():
         known = ", ".join([*EMBEDDED, *LOCAL])
         raise NnbpError(
-            f"dataset: {name_or_path!r} is neither a known dataset ({known}) nor an existing file or folder"
+            f"dataset: {name_or_path!r} is neither a known dataset ({known}) "
+            "nor an existing file or folder"
         )
+    if path.name.endswith((".pkl", ".pkl.gz")):
+        return load_pickle(path, name=name_or_path)
     return load_npz(path, name=name_or_path)
+
+
+def _missing_message(name: str) -> str:
+    files = ", ".join(stem for pair in IDX_FILES.values() for stem in pair)
+    folders = ", ".join(str(f) for f in data_folders(name))
+    return (
+        f"dataset: {name!r} was not found; run 'nnbp data fetch {name}', or place its four "
+        f"IDX files ({files}, gzipped or not) in one of: {folders}"
+    )
 
 
 def cache_dir() -> Path:
@@ -64,7 +89,7 @@ def cache_dir() -> Path:
 
 
 def data_folders(name: str) -> list[Path]:
-    """Where a named dataset is looked for, in order."""
+    """Where a named dataset is looked for, in order: $NNBP_DATA_DIR, the cache, the system folders."""
     folders = []
     if os.environ.get("NNBP_DATA_DIR"):
         folders.append(Path(os.environ["NNBP_DATA_DIR"]) / name)
@@ -84,3 +109,34 @@ def locate(name: str) -> Path | None:
             continue
         return folder
     return None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Where a known dataset is, and how many examples each split holds (None where not found)."""
+
+    name: str
+    where: str | None
+    train: int | None = None
+    validation: int | None = None
+    test: int | None = None
+
+
+def known_datasets() -> list[Availability]:
+    """Every dataset nnbp knows by name, found or not; counts are read from file headers only."""
+    sample = load_dataset("mnist-sample")
+    rows = [Availability("mnist-sample", "inside the nnbp package", len(sample.train), 0, len(sample.test))]
+    for name in LOCAL:
+        folder = locate(name)
+        if folder is None:
+            rows.append(Availability(name, None))
+            continue
+        try:
+            n_train = idx_length(find_idx_file(folder, IDX_FILES["train"][1]))
+            n_test = idx_length(find_idx_file(folder, IDX_FILES["test"][1]))
+        except NnbpError:
+            rows.append(Availability(name, f"{folder} (unreadable)"))
+            continue
+        held = min(DEFAULT_VALIDATION.get(name, 0), n_train)
+        rows.append(Availability(name, str(folder), n_train - held, held, n_test))
+    return rows

@@ -9,7 +9,9 @@ Every problem is an `NnbpError` naming the file and what is wrong.
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import pickle
 import struct
 import zipfile
 import zlib
@@ -21,6 +23,11 @@ from nnbp.dataset import Dataset, Split
 from nnbp.errors import NnbpError
 
 Array = np.ndarray
+
+try:
+    from numpy._core.multiarray import _reconstruct
+except ImportError:  # numpy < 2
+    from numpy.core.multiarray import _reconstruct
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 IDX_MAGIC = {"images": 2051, "labels": 2049}  # 0x00000803 and 0x00000801: uint8 data, 3 or 1 dims
@@ -156,8 +163,24 @@ def find_idx_file(folder: Path, stem: str) -> Path:
     raise NnbpError(f"{folder}: has neither {stem} nor {stem}.gz")
 
 
-def load_idx_folder(folder: Path, name: str | None = None) -> Dataset:
-    """A folder holding MNIST's four IDX files (gzipped or not), in their usual names."""
+def idx_length(path: Path) -> int:
+    """The number of items an IDX file's header announces (the header alone is read)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            header = f.read(8)
+    except (OSError, EOFError, zlib.error) as e:
+        raise NnbpError(f"{path}: cannot be read as IDX ({e})") from None
+    if len(header) < 8:
+        raise NnbpError(f"{path}: ends inside the IDX header")
+    return struct.unpack(">I", header[4:8])[0]
+
+
+def load_idx_folder(folder: Path, name: str | None = None, n_classes: int | None = None) -> Dataset:
+    """A folder holding MNIST's four IDX files (gzipped or not), in their usual names.
+
+    With `n_classes` (10 for MNIST and Fashion-MNIST), a label outside 0 … n_classes−1 is an error.
+    """
     splits = {}
     for split, (image_stem, label_stem) in IDX_FILES.items():
         image_path = find_idx_file(folder, image_stem)
@@ -171,9 +194,80 @@ def load_idx_folder(folder: Path, name: str | None = None) -> Dataset:
                 f"{folder}: {image_path.name} holds {len(images)} images but "
                 f"{label_path.name} {len(labels)} labels"
             )
+        if n_classes is not None and len(labels) and labels.max() >= n_classes:
+            raise NnbpError(
+                f"{label_path}: holds the label {labels.max()}; expected 0 … {n_classes - 1}"
+            )
         splits[split] = Split(images.reshape(len(images), -1), labels.astype(np.intp))
     train, test = splits["train"], splits["test"]
     if train.images.shape[1] != test.images.shape[1]:
         raise NnbpError(f"{folder}: training and test images differ in size")
-    n_classes = int(max(train.labels.max(), test.labels.max())) + 1
+    if len(train) == 0 or len(test) == 0:
+        raise NnbpError(f"{folder}: the training or the test split holds no examples")
+    if n_classes is None:
+        n_classes = int(max(train.labels.max(), test.labels.max())) + 1
     return Dataset(name or str(folder), train, test, n_classes, 1 / 255)
+
+
+# What Nielsen's mnist.pkl.gz (a Python 2 pickle of numpy arrays) may name; anything else is refused.
+_PICKLE_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"),  # as written by numpy 1.x
+    ("numpy._core.multiarray", "_reconstruct"),  # as written by numpy 2.x
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("_codecs", "encode"),  # how Python 3 writes bytes at protocol 2
+}
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Rebuilds numpy arrays and nothing else: no other class or function is ever imported."""
+
+    def __init__(self, f, path: Path) -> None:
+        super().__init__(f, encoding="latin1")  # a Python 2 pickle's str holds raw bytes
+        self.path = path
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _PICKLE_GLOBALS:
+            raise NnbpError(
+                f"{self.path}: the pickle names {module}.{name}, which is not part of a numpy array; "
+                "refusing to load it"
+            )
+        if name == "_reconstruct":
+            return _reconstruct
+        if module == "_codecs":
+            return codecs.encode
+        return getattr(np, name)
+
+
+def load_pickle(path: Path, name: str | None = None) -> Dataset:
+    """Nielsen's `mnist.pkl.gz`: ((train images, labels), (validation …), (test …)), 50,000 / 10,000 / 10,000.
+
+    The float32 pixels are multiples of 1/256 there; they are kept as exact uint8 with scale 1/256.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            data = _ArrayUnpickler(f, path).load()
+    except NnbpError:
+        raise
+    except FileNotFoundError:
+        raise NnbpError(f"{path}: no such file") from None
+    except (OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError, TypeError,
+            AttributeError, IndexError, KeyError) as e:
+        raise NnbpError(f"{path}: not a readable mnist.pkl.gz ({type(e).__name__}: {e})") from None
+    if not (isinstance(data, tuple) and len(data) == 3
+            and all(isinstance(s, tuple) and len(s) == 2 for s in data)):
+        raise NnbpError(f"{path}: expected (training, validation, test) pairs of (images, labels)")
+    splits = [_check_split(path, part, np.asarray(x), np.asarray(y))
+              for part, (x, y) in zip(("train", "validation", "test"), data)]
+    if len({s.images.shape[1] for s in splits}) != 1:
+        raise NnbpError(f"{path}: the three splits' images differ in size")
+    scale = 1.0
+    if all(s.images.dtype.kind == "f" for s in splits):
+        as_bytes = [np.rint(s.images * 256) for s in splits]
+        if all(np.array_equal(b / 256, s.images) and b.max() <= 255 for b, s in zip(as_bytes, splits)):
+            splits = [Split(b.astype(np.uint8), s.labels) for b, s in zip(as_bytes, splits)]
+            scale = 1 / 256
+    train, validation, test = splits
+    n_classes = int(max(s.labels.max() for s in splits)) + 1
+    return Dataset(name or str(path), train, test, n_classes, scale, validation)

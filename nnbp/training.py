@@ -36,7 +36,7 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class EpochResult:
-    """One line of `history.json`: figures on the test split after an epoch of training."""
+    """One line of `history.json`: figures on the watched split after an epoch of training."""
 
     epoch: int
     cost: float
@@ -98,6 +98,11 @@ def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
     return Evaluation(cost / len(split), correct, len(split), predictions)
 
 
+def evaluated_on(dataset: Dataset) -> Split:
+    """The split watched during training: validation when there is one, so the test set stays unseen."""
+    return dataset.validation if dataset.validation is not None else dataset.test
+
+
 def train(
     network: Network,
     dataset: Dataset,
@@ -110,7 +115,8 @@ def train(
     on_batch: Callable[[int], None] | None = None,
     on_epoch: Callable[[EpochResult], None] | None = None,
 ) -> list[EpochResult]:
-    """Train `network` in place by SGD; after each epoch evaluate on the test split.
+    """Train `network` in place by SGD; after each epoch evaluate on the validation split if the
+    dataset has one, else on the test split (`evaluated_on` says which).
 
     `on_batch(m)` is called after each mini-batch of m examples, `on_epoch(result)` after each epoch.
     The last mini-batch of an epoch may be smaller; its step divides by its real size.
@@ -129,7 +135,7 @@ def train(
             if on_batch is not None:
                 on_batch(len(idx))
         seconds = time.perf_counter() - start
-        ev = evaluate(network, dataset, dataset.test)
+        ev = evaluate(network, dataset, evaluated_on(dataset))
         result = EpochResult(epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds)
         history.append(result)
         if on_epoch is not None:

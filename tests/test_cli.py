@@ -76,6 +76,7 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
     assert meta["config"] == {
         "sizes": [784, 12, 10], "eta": 0.5, "epochs": 1, "mini_batch_size": 50, "seed": 3,
         "dataset": "mnist-sample", "engine": "loop", "dtype": "float32", "output": str(out),
+        "validation_size": None,
     }
     assert meta["nnbp"] == __version__
 

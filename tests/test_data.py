@@ -1,27 +1,14 @@
+"""Finding datasets: the embedded sample, names in data folders, paths, the validation hold-out."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnbp.data import load_dataset
-from nnbp.formats import load_npz
+from nnbp import data as data_module
+from nnbp.data import cache_dir, data_folders, known_datasets, load_dataset, locate
 from nnbp.errors import NnbpError
-
-
-def write_npz(path, **arrays):
-    with open(path, "wb") as f:
-        np.savez(f, **arrays)
-    return path
-
-
-def keras_arrays(n_train=12, n_test=5, shape=(28, 28), n_classes=10, seed=0):
-    rng = np.random.default_rng(seed)
-    return dict(
-        x_train=rng.integers(0, 256, (n_train, *shape), dtype=np.uint8),
-        y_train=np.arange(n_train) % n_classes,
-        x_test=rng.integers(0, 256, (n_test, *shape), dtype=np.uint8),
-        y_test=np.arange(n_test) % n_classes,
-    )
+from test_formats import keras_arrays, nielsen_pickle, write_idx_folder, write_npz
 
 
 def test_embedded_sample_is_the_documented_split_of_real_mnist():
@@ -35,73 +22,93 @@ def test_embedded_sample_is_the_documented_split_of_real_mnist():
     assert np.bincount(d.test.labels, minlength=10).min() > 150
 
 
-def test_keras_npz_loads_and_flattens(tmp_path):
-    path = write_npz(tmp_path / "d.npz", **keras_arrays())
-    d = load_dataset(str(path))
-    assert d.train.images.shape == (12, 784) and d.test.images.shape == (5, 784)
-    assert d.n_classes == 10
-
-
-def test_flat_images_and_fewer_classes(tmp_path):
-    path = write_npz(tmp_path / "d.npz", **keras_arrays(shape=(4,), n_classes=3))
-    d = load_npz(path)
-    assert d.n_inputs == 4 and d.n_classes == 3
-
-
-def test_float_images_in_unit_range_are_kept_unscaled(tmp_path):
-    arrays = keras_arrays(shape=(4,))
-    arrays["x_train"] = arrays["x_train"] / 255.0
-    arrays["x_test"] = arrays["x_test"] / 255.0
-    d = load_npz(write_npz(tmp_path / "d.npz", **arrays))
-    assert d.scale == 1.0
-
-
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        (lambda a: a.pop("y_test"), "missing array(s) y_test"),
-        (lambda a: a.update(y_train=a["y_train"][:-1]), "x_train holds 12 images but y_train 11 labels"),
-        (lambda a: a.update(y_train=a["y_train"] - 5), "negative label"),
-        (lambda a: a.update(y_train=a["y_train"].astype(float)), "expected integers"),
-        (lambda a: a.update(x_train=a["x_train"].astype(np.int32)), "expected uint8 pixels"),
-        (lambda a: a.update(x_test=a["x_test"][:, :10]), "x_train has 784 pixels per image, x_test 280"),
-        (lambda a: a.update(x_train=a["x_train"][:, 0, 0]), "expected (N, 28, 28) or (N, 784)"),
-        (lambda a: a.update(y_train=np.zeros(12, int), y_test=np.zeros(5, int)), "only one class"),
-        (lambda a: a.update(x_train=a["x_train"] * 2.0), "not all in [0, 1]"),
-    ],
-)
-def test_bad_npz_contents_are_named(tmp_path, change, message):
-    arrays = keras_arrays()
-    change(arrays)
-    path = write_npz(tmp_path / "d.npz", **arrays)
-    with pytest.raises(NnbpError, match=None) as e:
-        load_npz(path)
-    assert message in str(e.value) and str(path) in str(e.value)
-
-
-def test_object_arrays_are_refused_not_unpickled(tmp_path):
-    arrays = keras_arrays()
-    arrays["y_train"] = np.array([object()] * 12, dtype=object)
-    path = write_npz(tmp_path / "d.npz", **arrays)
-    with pytest.raises(NnbpError, match="pickled object arrays"):
-        load_npz(path)
-
-
-@pytest.mark.parametrize("content", [b"", b"not a zip file", b"PK\x03\x04truncated"])
-def test_files_that_are_not_npz(tmp_path, content):
-    path = tmp_path / "bad.npz"
-    path.write_bytes(content)
-    with pytest.raises(NnbpError, match="bad.npz"):
-        load_npz(path)
-
-
-def test_truncated_npz(tmp_path):
-    path = write_npz(tmp_path / "d.npz", **keras_arrays())
-    path.write_bytes(path.read_bytes()[:3000])
-    with pytest.raises(NnbpError, match="d.npz"):
-        load_npz(path)
-
-
 def test_unknown_name_and_missing_file():
     with pytest.raises(NnbpError, match="neither a known dataset"):
         load_dataset("no-such-dataset")
+
+
+def test_search_order_env_then_cache_then_system(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNBP_DATA_DIR", str(tmp_path / "env"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folders = data_folders("mnist")
+    assert folders[:2] == [tmp_path / "env" / "mnist", tmp_path / "cache" / "nnbp" / "mnist"]
+    assert folders[2:] == [
+        data_module.Path("/usr/local/share/datasets/mnist"), data_module.Path("/usr/share/datasets/mnist")
+    ]
+    write_idx_folder(tmp_path / "cache" / "nnbp" / "mnist")
+    assert locate("mnist") == tmp_path / "cache" / "nnbp" / "mnist"
+    write_idx_folder(tmp_path / "env" / "mnist", gz=False)
+    assert locate("mnist") == tmp_path / "env" / "mnist"
+
+
+def test_cache_defaults_to_dot_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / ".cache" / "nnbp"
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """Named datasets are looked for only under tmp_path (never in the machine's own folders)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(data_module, "data_folders", lambda name: [tmp_path / "data" / name, cache_dir() / name])
+    return tmp_path
+
+
+def test_named_dataset_holds_out_the_books_validation_split(isolated, monkeypatch):
+    monkeypatch.setitem(data_module.DEFAULT_VALIDATION, "mnist", 10)
+    arrays = write_idx_folder(isolated / "data" / "mnist", n_train=30)
+    d = load_dataset("mnist")
+    assert (len(d.train), len(d.validation), len(d.test)) == (20, 10, 10)
+    np.testing.assert_array_equal(d.validation.images, arrays["train-images-idx3-ubyte"][20:].reshape(10, 784))
+    assert len(load_dataset("mnist", validation_size=0).train) == 30
+    assert len(load_dataset("mnist", validation_size=5).validation) == 5
+
+
+def test_validation_size_must_leave_training_examples(isolated):
+    write_idx_folder(isolated / "data" / "fashion-mnist", n_train=30)
+    with pytest.raises(NnbpError, match="validation_size: 30 leaves none of the 30 training examples"):
+        load_dataset("fashion-mnist", validation_size=30)
+
+
+def test_missing_named_dataset_says_how_to_get_it(isolated):
+    with pytest.raises(NnbpError) as e:
+        load_dataset("mnist")
+    message = str(e.value)
+    assert "nnbp data fetch mnist" in message and str(isolated / "data" / "mnist") in message
+    assert "train-images-idx3-ubyte" in message
+
+
+def test_missing_named_dataset_is_fetched_into_the_cache(isolated):
+    calls = []
+
+    def fetch(name, folder):
+        calls.append((name, folder))
+        write_idx_folder(folder)
+        return folder
+
+    d = load_dataset("mnist", validation_size=0, fetch=fetch)
+    assert calls == [("mnist", isolated / "cache" / "nnbp" / "mnist")]
+    assert len(d.train) == 30
+
+
+def test_paths_to_folder_npz_and_pickle(tmp_path):
+    write_idx_folder(tmp_path / "idx")
+    assert len(load_dataset(str(tmp_path / "idx")).train) == 30
+    write_npz(tmp_path / "k.npz", **keras_arrays())
+    assert len(load_dataset(str(tmp_path / "k.npz")).train) == 12
+    nielsen_pickle(tmp_path / "mnist.pkl.gz")
+    d = load_dataset(str(tmp_path / "mnist.pkl.gz"))
+    assert len(d.validation) == 8
+    with pytest.raises(NnbpError, match="carries its own validation split"):
+        load_dataset(str(tmp_path / "mnist.pkl.gz"), validation_size=100)
+
+
+def test_known_datasets_reports_found_and_missing(isolated, monkeypatch):
+    monkeypatch.setitem(data_module.DEFAULT_VALIDATION, "fashion-mnist", 10)
+    write_idx_folder(isolated / "data" / "fashion-mnist", n_train=30)
+    rows = {r.name: r for r in known_datasets()}
+    assert rows["mnist-sample"].train == 8000
+    assert rows["mnist"].where is None
+    assert rows["fashion-mnist"].where == str(isolated / "data" / "fashion-mnist")
+    assert (rows["fashion-mnist"].train, rows["fashion-mnist"].validation, rows["fashion-mnist"].test) == (20, 10, 10)

@@ -15,13 +15,21 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
 
+def all_commands(group: click.Group = main, prefix: str = "nnbp"):
+    """Every command and subcommand, as `nnbp data fetch` and its click object."""
+    for name, command in group.commands.items():
+        yield f"{prefix} {name}", command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, f"{prefix} {name}")
+
+
 def test_every_command_is_documented():
-    for name in main.commands:
-        assert f"nnbp {name}" in README, name
+    for name, _ in all_commands():
+        assert name in README, name
 
 
 def test_every_option_is_documented():
-    for name, command in main.commands.items():
+    for name, command in all_commands():
         for param in command.params:
             if isinstance(param, click.Option):
                 assert any(opt in README for opt in param.opts), f"{name} {param.opts}"
