@@ -401,6 +401,46 @@ def data_fetch(name: str, folder: Path | None) -> None:
     click.echo(f"{name}: {len(REMOTE[name].files)} files verified in {folder}")
 
 
+@main.command("plot")
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@click.option("--output", "-o", "png", type=click.Path(path_type=Path),
+              help="Where to write the PNG [RUN_DIR/learning-curves.png].")
+def plot_cmd(run_dir: Path, png: Path | None) -> None:
+    """Draw a run's learning curves (accuracy and cost per epoch) from its history.json into a PNG.
+
+    Needs matplotlib: pip install 'nnbp[plot]'.
+
+    \b
+    Example:
+      nnbp plot runs/mnist-sample
+    """
+    from nnbp.plot import plot_history
+
+    path = run_dir / "history.json"
+    png = png or run_dir / "learning-curves.png"
+    try:
+        history = _read_history(path)
+        plot_history(history, f"{run_dir}", png)
+    except NnbpError as e:
+        _fail(e)
+    click.echo(f"wrote {png}")
+
+
+def _read_history(path: Path) -> dict:
+    try:
+        history = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise NnbpError(f"{path}: no such file; is this a run folder?") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise NnbpError(f"{path}: not a readable history ({e})") from None
+    epochs = history.get("epochs") if isinstance(history, dict) else None
+    if not isinstance(epochs, list) or not epochs or not all(
+        isinstance(e, dict) and {"epoch", "accuracy", "cost"} <= set(e) for e in epochs
+    ):
+        raise NnbpError(f"{path}: holds no epochs with epoch, accuracy and cost")
+    return history
+
+
 @main.command("eval")
 @click.argument("weights_path", metavar="WEIGHTS", type=click.Path(path_type=Path))
 @click.option(

@@ -53,3 +53,25 @@ def plot_speedup(results: list[dict], title: str, path: Path) -> None:
     fig.suptitle(title, fontsize=9)
     _save(fig, path)
     plt.close(fig)
+
+
+def plot_history(history: dict, title: str, path: Path) -> None:
+    """Accuracy and cost per epoch on the watched split, with the final test accuracy as a point."""
+    plt = _pyplot()
+    epochs = [e["epoch"] for e in history["epochs"]]
+    split = history.get("evaluated_on", "test")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(epochs, [100 * e["accuracy"] for e in history["epochs"]], "o-", ms=3, label=split)
+    test = history.get("test")
+    if test is not None and split != "test":
+        left.plot([epochs[-1]], [100 * test["accuracy"]], "s", color="tab:red", label="test (final)")
+    left.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    left.legend()
+    right.plot(epochs, [e["cost"] for e in history["epochs"]], "o-", ms=3, color="tab:orange", label=split)
+    right.set(xlabel="epoch", ylabel="mean cost", title="cost")
+    right.legend()
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+    fig.suptitle(title, fontsize=9)
+    _save(fig, path)
+    plt.close(fig)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+import struct
+
+import pytest
+from click.testing import CliRunner
+
+from nnbp.cli import main
+
+
+def png_size(path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_plot_draws_the_learning_curves_of_a_real_run(tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"sizes: [784, 10, 10]\nepochs: 2\nmini_batch_size: 50\noutput: {tmp_path / 'run'}\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
+    result = runner.invoke(main, ["plot", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.stderr
+    width, height = png_size(tmp_path / "run" / "learning-curves.png")
+    assert width > 300 and height > 200
+    result = runner.invoke(main, ["plot", str(tmp_path / "run"), "-o", str(tmp_path / "curves.png")])
+    assert result.exit_code == 0 and png_size(tmp_path / "curves.png")[0] > 300
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "no such file; is this a run folder?"),
+        ("{not json", "not a readable history"),
+        (json.dumps({"epochs": []}), "holds no epochs"),
+        (json.dumps([1, 2]), "holds no epochs"),
+    ],
+)
+def test_plot_refuses_what_is_not_a_run(tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "history.json").write_text(content)
+    result = CliRunner().invoke(main, ["plot", str(tmp_path)])
+    assert result.exit_code == 1 and message in result.stderr
+    assert not (tmp_path / "learning-curves.png").exists()
