@@ -43,21 +43,21 @@ def backprop(network: Network, X: Array, Y: Array, ws: Workspace, scale: float =
     Every δ^l is linear in δ^L (BP2), and so are BP3 and BP4: scaling δ^L by η/m yields the SGD
     step itself, which spares the update a pass over the large weight gradients.
     """
-    sigma = network.activation
+    sigmas = network.sigmas
     activations = [X, *ws.activations]  # a^0 = X
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
         z = np.matmul(w, activations[l], out=ws.zs[l])  # z^l = w^l a^{l-1} + b^l, (n_l, m)
         z += b
-        sigma.fn(z, out=activations[l + 1])
+        sigmas[l].fn(z, out=activations[l + 1])
 
     n_layers = len(network.weights)
-    delta = network.cost.delta(ws.zs[-1], activations[-1], Y, sigma, out=ws.deltas[-1])  # BP1
+    delta = network.cost.delta(ws.zs[-1], activations[-1], Y, sigmas[-1], out=ws.deltas[-1])  # BP1
     if scale != 1.0:
         delta *= scale
     for l in range(n_layers - 1, -1, -1):
         if l < n_layers - 1:
             delta = np.matmul(network.weights[l + 1].T, delta, out=ws.deltas[l])  # BP2 ...
-            delta *= sigma.prime(ws.zs[l], activations[l + 1], out=ws.primes[l])  # ... ⊙ σ'(z^l)
+            delta *= sigmas[l].prime(ws.zs[l], activations[l + 1], out=ws.primes[l])  # ... ⊙ σ'(z^l)
         np.matmul(delta, ws.ones, out=ws.nabla_b[l])  # BP3: Σ_x δ^{x,l}
         outer_sum(delta, activations[l], out=ws.nabla_w[l])  # BP4: Σ_x δ^{x,l} (a^{x,l-1})^T
     return ws.nabla_b, ws.nabla_w
@@ -117,13 +117,20 @@ class LoopEngine:
 ENGINES = {engine.name: engine for engine in (MatrixEngine, LoopEngine)}
 
 
-def sgd_step(engine: MatrixEngine | LoopEngine, X: Array, Y: Array, eta: float) -> None:
-    """One step of gradient descent on the mini-batch X of m examples:
-    w → w − (η/m) Σ_x ∂C_x/∂w, b → b − (η/m) Σ_x ∂C_x/∂b, with m the batch's real size.
+def sgd_step(
+    engine: MatrixEngine | LoopEngine, X: Array, Y: Array, eta: float, lmbda: float = 0.0, n: int = 1
+) -> None:
+    """One step of gradient descent on the mini-batch X of m examples (m its real size):
+    w → (1 − ηλ/n) w − (η/m) Σ_x ∂C_x/∂w, b → b − (η/m) Σ_x ∂C_x/∂b.
+
+    λ > 0 is chapter 3's L2 regularisation over a training set of n examples; biases are not decayed.
     """
     nabla_b, nabla_w = engine.backprop(X, Y, scale=eta / X.shape[1])
     network = engine.network
     for b, nb in zip(network.biases, nabla_b):
         b -= nb
+    decay = 1.0 - eta * lmbda / n
     for w, nw in zip(network.weights, nabla_w):
+        if lmbda:
+            w *= decay
         w -= nw

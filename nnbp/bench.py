@@ -109,11 +109,10 @@ def max_grad_diff(network: Network, dataset: Dataset, idx: Array) -> float:
 
 
 def bench(
-    sizes: list[int],
+    initial: Network,
     dataset: Dataset,
     mini_batch_size: int,
     *,
-    dtype: np.dtype = np.dtype(np.float64),
     eta: float = 3.0,
     seed: int = 0,
     repeats: int = 5,
@@ -122,12 +121,12 @@ def bench(
 ) -> BenchResult:
     """Time both engines and the floor on the same work; per-epoch figures cover the whole training set.
 
+    Every run starts from a copy of `initial` and visits the examples in one order drawn from `seed`.
     The matrix engine runs over `matrix_examples` examples (default: all), the loop over
     `loop_examples` (both rounded up to whole batches, at most the training set); their times are
     scaled to a full epoch.
     """
     rng = np.random.default_rng(seed)
-    initial = Network.initialise(sizes, rng, dtype=dtype)
     n = len(dataset.train)
     order = rng.permutation(n)
     m = mini_batch_size
@@ -165,7 +164,7 @@ def bench(
 
     return BenchResult(
         mini_batch_size=m,
-        dtype=np.dtype(dtype).name,
+        dtype=initial.dtype.name,
         n_train=n,
         matrix_seconds_per_epoch=statistics.median(times["matrix"]),
         matrix_spread=spread("matrix"),

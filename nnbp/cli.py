@@ -14,7 +14,9 @@ import yaml
 from tqdm import tqdm
 
 from nnbp import __version__
-from nnbp.config import DTYPES, ENGINES, TrainConfig, build_config, check_against_data, read_config_file
+from nnbp.config import (
+    DTYPES, ENGINES, TrainConfig, build_config, build_network, check_against_data, read_config_file,
+)
 from nnbp.data import load_dataset
 from nnbp.dataset import Dataset
 from nnbp.errors import NnbpError
@@ -56,10 +58,18 @@ Config keys (defaults in brackets):
   epochs           passes over the training set          [30]
   mini_batch_size  examples per gradient step            [10]
   seed             seeds initialisation and shuffling    [0]
-  dataset          mnist-sample, or a path to an .npz in Keras's mnist.npz layout
-                   (x_train, y_train, x_test, y_test)     [mnist-sample]
+  dataset          mnist-sample, mnist, fashion-mnist, or a path: a Keras-layout .npz,
+                   Nielsen's mnist.pkl.gz, or a folder of IDX files  [mnist-sample]
+  validation_size  training examples held out to watch while training
+                   [10000 for mnist and fashion-mnist, else 0]
   engine           matrix (whole batch at once) or loop (the chapter's per-example loop) [matrix]
   dtype            float64 or float32                    [float64]
+  activation       sigmoid, tanh, relu, linear, softmax (output only); one name, or a list
+                   with one per non-input layer           [sigmoid]
+  cost             quadratic, cross-entropy (sigmoid outputs), log-likelihood (softmax outputs)
+                                                          [quadratic]
+  init             normal: N(0, 1); scaled: weights N(0, 1/n_in)  [normal]
+  lmbda            L2 regularisation λ ≥ 0               [0]
   output           folder for weights.npz, history.json, config.yaml  [runs/mnist-sample]
 
 \b
@@ -103,7 +113,7 @@ def train_cmd(config_path: Path, force: bool, quiet: bool, **overrides: Any) -> 
         _fail(e)
 
     rng = np.random.default_rng(config.seed)
-    network = Network.initialise(list(config.sizes), rng, dtype=np.dtype(config.dtype))
+    network = build_network(config, rng)
     meta = {"nnbp": __version__, "config": config.to_dict()}
     write_atomic(output / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
     watched = "validation" if dataset.validation is not None else "test"
@@ -124,7 +134,7 @@ def train_cmd(config_path: Path, force: bool, quiet: bool, **overrides: Any) -> 
 
     results = train(
         network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
-        eta=config.eta, rng=rng, engine=config.engine, on_batch=progress.advance,
+        eta=config.eta, rng=rng, engine=config.engine, lmbda=config.lmbda, on_batch=progress.advance,
         on_epoch=on_epoch,
     )
     if dataset.validation is not None:
@@ -266,7 +276,7 @@ def bench(config_path: Path | None, mini_batch_sizes: str | None, repeats: int |
     results = []
     for m in batch_sizes:
         r = benchmark.bench(
-            list(config.sizes), dataset, m, dtype=np.dtype(config.dtype), eta=config.eta,
+            build_network(config, np.random.default_rng(config.seed)), dataset, m, eta=config.eta,
             seed=config.seed, repeats=repeats, matrix_examples=matrix_examples,
             loop_examples=loop_examples,
         )
@@ -399,6 +409,98 @@ def data_fetch(name: str, folder: Path | None) -> None:
     except NnbpError as e:
         _fail(e)
     click.echo(f"{name}: {len(REMOTE[name].files)} files verified in {folder}")
+
+
+GRADCHECK_HELP = """Check backprop's gradient against central finite differences, and time both.
+
+Builds the network CONFIG describes (or loads --weights), takes one mini-batch of its training data
+(the first mini_batch_size examples of an order shuffled with the config's seed), and compares
+∂C/∂w, ∂C/∂b from one backprop with (C(p + ε) − C(p − ε)) / 2ε for every weight and bias, or for a
+random sample of --params of them spread over every layer. C is the batch's mean cost; the check
+runs in float64. It reports the largest relative error |g − n| / max(|g|, |n|) per layer, for
+weights and biases; derivatives too small for a central difference to resolve are judged against
+that noise floor (printed). It passes when every error is at most the tolerance (default 1e-5):
+exit 0 on pass, 1 on fail.
+
+It also times the two ways of getting the whole gradient: one backprop, against the 2·P forward
+passes finite differences need for P parameters (timed on those it checked, extrapolated when it
+sampled) — the chapter's "million and one forward passes", measured on your network.
+
+\b
+Examples:
+  nnbp gradcheck configs/mnist-sample.yaml --params 1000
+  nnbp gradcheck configs/mnist-sample.yaml --weights runs/mnist-sample/weights.npz --json
+"""
+
+
+@main.command(help=GRADCHECK_HELP)
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option("--weights", "weights_path", type=click.Path(path_type=Path),
+              help="Check these saved weights instead of a fresh network.")
+@click.option("--params", "n_params", type=click.IntRange(min=1),
+              help="Check a random sample of about this many parameters [all when ≤ 5000, else 2000].")
+@click.option("--eps", type=float, default=1e-6, show_default=True, help="The step ε of the central differences.")
+@click.option("--tolerance", type=float, default=None, help="Largest relative error that passes [1e-5].")
+@click.option("--mini-batch-size", type=click.IntRange(min=1), help="Override `mini_batch_size`: the batch checked.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def gradcheck(config_path: Path, weights_path: Path | None, n_params: int | None, eps: float,
+              tolerance: float | None, mini_batch_size: int | None, as_json: bool) -> None:
+    from nnbp.gradcheck import TOLERANCE
+    from nnbp.gradcheck import gradcheck as check
+    from nnbp.training import Batcher
+
+    try:
+        config = build_config(read_config_file(config_path), {"mini_batch_size": mini_batch_size},
+                              str(config_path))
+        if not (eps > 0 and np.isfinite(eps)):
+            raise NnbpError(f"--eps: {eps} is not a positive finite step")
+        if tolerance is not None and not (tolerance > 0 and np.isfinite(tolerance)):
+            raise NnbpError(f"--tolerance: {tolerance} is not a positive finite number")
+        dataset = load_dataset(config.dataset, config.validation_size, fetch=_fetch_noting(as_json))
+        check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train), str(config_path))
+        rng = np.random.default_rng(config.seed)
+        if weights_path is not None:
+            network, _ = load_network(weights_path)
+            _check_fits(network, dataset, weights_path)
+        else:
+            network = build_network(config, rng)
+    except NnbpError as e:
+        _fail(e)
+
+    idx = rng.permutation(len(dataset.train))[: config.mini_batch_size]
+    X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float64)).gather(idx)
+    total = sum(w.size + b.size for w, b in zip(network.weights, network.biases))
+    if n_params is None and total > 5000:
+        n_params = 2000
+    result = check(network, X, Y, eps=eps, n_params=n_params, rng=rng,
+                   tolerance=tolerance or TOLERANCE)
+    if as_json:
+        click.echo(json.dumps({"sizes": network.sizes, "activation": [s.name for s in network.sigmas],
+                               "cost": network.cost.name, "mini_batch_size": len(idx), **result.to_dict()}))
+    else:
+        click.echo(
+            f"{network.sizes} {'/'.join(s.name for s in network.sigmas)}, {network.cost.name} cost; "
+            f"a mini-batch of {len(idx)} from {dataset.name}; float64, eps {eps:g}"
+        )
+        click.echo(f"{'layer':>5} {'weights checked':>16} {'max rel. error':>15} "
+                   f"{'biases checked':>15} {'max rel. error':>15}")
+        for c in result.layers:
+            click.echo(f"{c.layer:>5} {f'{c.weights_checked}/{c.weights_total}':>16} "
+                       f"{c.weights_max_rel_error:>15.2e} {f'{c.biases_checked}/{c.biases_total}':>15} "
+                       f"{c.biases_max_rel_error:>15.2e}")
+        verdict = "PASS" if result.passed else "FAIL"
+        click.echo(f"{verdict}: largest relative error {result.max_rel_error:.2e} "
+                   f"{'<=' if result.passed else '>'} tolerance {result.tolerance:g} "
+                   f"(derivatives below {result.floor:.1e} judged against that floor)")
+        how = (f"extrapolated from the {result.n_checked} checked" if result.extrapolated
+               else "all checked")
+        click.echo(
+            f"Whole gradient: one backprop {1e3 * result.backprop_seconds:.3f} ms; finite differences "
+            f"2 x {result.n_params} forward passes = {result.finite_difference_seconds:.3f} s ({how}): "
+            f"backprop is {result.speedup:,.0f}x faster"
+        )
+    if not result.passed:
+        sys.exit(1)
 
 
 @main.command("plot")

@@ -13,7 +13,12 @@ from typing import Any, Callable
 
 import yaml
 
+import numpy as np
+
+from nnbp.activations import ACTIVATIONS
+from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
+from nnbp.network import INITS, Network, check_layers
 
 ENGINES = ("matrix", "loop")
 DTYPES = ("float64", "float32")
@@ -36,12 +41,34 @@ class TrainConfig:
     dtype: str = "float64"  # the chapter's arithmetic; float32 is faster and accurate enough
     output: str = "runs/mnist-sample"  # relative to the working directory
     validation_size: int | None = None  # None: the dataset's own (10,000 for MNIST, as the book)
+    activation: str | tuple[str, ...] = "sigmoid"  # the book's neuron; a list gives one per layer
+    cost: str = "quadratic"  # the chapter's cost
+    init: str = "normal"  # the book's N(0, 1) weights; `scaled` is chapter 3's N(0, 1/n_in)
+    lmbda: float = 0.0  # L2 regularisation λ (chapter 3); 0 is the chapter's unregularised SGD
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as written to `config.yaml` and into the weights file's metadata."""
         d = asdict(self)
         d["sizes"] = list(self.sizes)
+        if isinstance(self.activation, tuple):
+            d["activation"] = list(self.activation)
         return d
+
+    @property
+    def layer_activations(self) -> tuple[str, ...]:
+        """The activation of each non-input layer."""
+        if isinstance(self.activation, str):
+            return (self.activation,) * (len(self.sizes) - 1)
+        return self.activation
+
+
+def build_network(config: TrainConfig, rng: np.random.Generator) -> Network:
+    """The freshly initialised network a config describes, drawn from `rng`."""
+    return Network.initialise(
+        list(config.sizes), rng, dtype=np.dtype(config.dtype),
+        sigmas=tuple(ACTIVATIONS[name] for name in config.layer_activations),
+        cost=COSTS[config.cost], init=config.init,
+    )
 
 
 def _int(value: Any, where: str, minimum: int) -> int:
@@ -64,7 +91,7 @@ def _validation_size(value: Any, where: str) -> int | None:
     return None if value is None else _int(value, where, 0)
 
 
-def _eta(value: Any, where: str) -> float:
+def _number(value: Any, where: str) -> float:
     # PyYAML follows YAML 1.1, which reads 1e-3 (no dot) as a string: accept numbers written so.
     if isinstance(value, str):
         try:
@@ -73,7 +100,11 @@ def _eta(value: Any, where: str) -> float:
             raise NnbpError(f"{where}: {value!r} is not a number") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise NnbpError(f"{where}: {value!r} is not a number")
-    value = float(value)
+    return float(value)
+
+
+def _eta(value: Any, where: str) -> float:
+    value = _number(value, where)
     if not math.isfinite(value) or value <= 0:
         raise NnbpError(f"{where}: {value} is not a positive finite learning rate")
     return value
@@ -101,6 +132,22 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any, str], str]:
     return parse
 
 
+def _activation(value: Any, where: str) -> str | tuple[str, ...]:
+    names = _choice(tuple(ACTIVATIONS))
+    if isinstance(value, list):
+        if not value:
+            raise NnbpError(f"{where}: an empty list; give one activation, or one per non-input layer")
+        return tuple(names(v, f"{where}[{i}]") for i, v in enumerate(value))
+    return names(value, where)
+
+
+def _lmbda(value: Any, where: str) -> float:
+    value = _number(value, where)
+    if not math.isfinite(value) or value < 0:
+        raise NnbpError(f"{where}: {value} is not a finite regularisation λ ≥ 0")
+    return value
+
+
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise NnbpError(f"{where}: {value!r} is not a non-empty string")
@@ -118,6 +165,10 @@ PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "dtype": _choice(DTYPES),
     "output": _text,
     "validation_size": _validation_size,
+    "activation": _activation,
+    "cost": _choice(tuple(COSTS)),
+    "init": _choice(INITS),
+    "lmbda": _lmbda,
 }
 assert set(PARSERS) == {f.name for f in fields(TrainConfig)}
 
@@ -175,10 +226,30 @@ def build_config(
     values: dict[str, Any] = {}
     for key, value in file_values.items():
         values[key] = PARSERS[key](value, f"{source}: {key}")
+    origin = {key: f"{source}: {key}" for key in values}
     for key, value in overrides.items():
         if value is not None:
-            values[key] = PARSERS[key](value, "--" + key.replace("_", "-"))
-    return TrainConfig(**values)
+            origin[key] = "--" + key.replace("_", "-")
+            values[key] = PARSERS[key](value, origin[key])
+    config = TrainConfig(**values)
+    _check_layers(config, origin, source)
+    return config
+
+
+def _check_layers(config: TrainConfig, origin: dict[str, str], source: str) -> None:
+    """Activations that fit the layers, and a cost that fits the output activation."""
+    where = origin.get("activation", f"{source}: activation")
+    n_layers = len(config.sizes) - 1
+    if isinstance(config.activation, tuple) and len(config.activation) != n_layers:
+        raise NnbpError(
+            f"{where}: {len(config.activation)} activations for {n_layers} layers "
+            f"(sizes {list(config.sizes)}); give one per non-input layer, or a single name"
+        )
+    sigmas = tuple(ACTIVATIONS[name] for name in config.layer_activations)
+    problem = check_layers(sigmas, COSTS[config.cost])
+    if problem:
+        key = "activation" if not all(s.elementwise for s in sigmas[:-1]) else "cost"
+        raise NnbpError(f"{origin.get(key, f'{source}: {key}')}: {problem}")
 
 
 def check_against_data(

@@ -19,7 +19,7 @@ import numpy as np
 from nnbp.activations import ACTIVATIONS
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
-from nnbp.network import Network
+from nnbp.network import Network, check_layers
 
 FORMAT_VERSION = 1
 _UMASK = os.umask(0o022)
@@ -53,7 +53,7 @@ def network_bytes(network: Network, meta: dict[str, Any]) -> bytes:
         arrays[f"biases_{i}"] = b
     meta = {
         "format": FORMAT_VERSION,
-        "activation": network.activation.name,
+        "activation": [sigma.name for sigma in network.sigmas],
         "cost": network.cost.name,
         **meta,
     }
@@ -96,12 +96,10 @@ def load_network(path: Path) -> tuple[Network, dict[str, Any]]:
             f"{path}: weights format {meta.get('format')!r} is not the format {FORMAT_VERSION} "
             "this nnbp reads; upgrade nnbp or re-train"
         )
-    activation = ACTIVATIONS.get(meta.get("activation"))
+    names = meta.get("activation")
     cost = COSTS.get(meta.get("cost"))
-    if activation is None or cost is None:
-        raise NnbpError(
-            f"{path}: unknown activation {meta.get('activation')!r} or cost {meta.get('cost')!r}"
-        )
+    if cost is None:
+        raise NnbpError(f"{path}: unknown cost {meta.get('cost')!r}")
 
     sizes_arr = arrays["sizes"]
     if sizes_arr.ndim != 1 or len(sizes_arr) < 2 or not np.issubdtype(sizes_arr.dtype, np.integer):
@@ -121,4 +119,18 @@ def load_network(path: Path) -> tuple[Network, dict[str, Any]]:
                     f"{path}: {name} has shape {a.shape} and dtype {a.dtype}; expected {shape} floats"
                 )
             into.append(a)
-    return Network(sizes, weights, biases, activation, cost), meta
+    recorded = names
+    if isinstance(names, str):
+        names = [names] * (len(sizes) - 1)
+    if not isinstance(names, list) or len(names) != len(sizes) - 1 or not all(
+        isinstance(n, str) and n in ACTIVATIONS for n in names
+    ):
+        raise NnbpError(
+            f"{path}: 'activation' is {recorded!r}; expected one of {', '.join(ACTIVATIONS)} "
+            f"for each of the {len(sizes) - 1} layers"
+        )
+    sigmas = tuple(ACTIVATIONS[n] for n in names)
+    problem = check_layers(sigmas, cost)
+    if problem:
+        raise NnbpError(f"{path}: {problem}")
+    return Network(sizes, weights, biases, sigmas, cost), meta

@@ -91,8 +91,8 @@ def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
     for start in range(0, len(split), EVAL_CHUNK):
         idx = np.arange(start, min(start + EVAL_CHUNK, len(split)))
         X, Y = batcher.gather(idx)
-        A = network.feedforward(X)
-        cost += network.cost.fn(A, Y)
+        Z, A = network.forward(X)
+        cost += network.cost.fn(Z, A, Y)
         predictions[idx] = A.argmax(axis=0)
     correct = int(np.count_nonzero(predictions == split.labels))
     return Evaluation(cost / len(split), correct, len(split), predictions)
@@ -112,12 +112,14 @@ def train(
     eta: float,
     rng: np.random.Generator,
     engine: str = "matrix",
+    lmbda: float = 0.0,
     on_batch: Callable[[int], None] | None = None,
     on_epoch: Callable[[EpochResult], None] | None = None,
 ) -> list[EpochResult]:
     """Train `network` in place by SGD; after each epoch evaluate on the validation split if the
     dataset has one, else on the test split (`evaluated_on` says which).
 
+    `lmbda` > 0 adds L2 regularisation (λ/2n) Σ w² over the n training examples (chapter 3).
     `on_batch(m)` is called after each mini-batch of m examples, `on_epoch(result)` after each epoch.
     The last mini-batch of an epoch may be smaller; its step divides by its real size.
     """
@@ -131,7 +133,7 @@ def train(
         for k in range(0, n, mini_batch_size):
             idx = order[k : k + mini_batch_size]
             X, Y = batcher.gather(idx)
-            sgd_step(engine_, X, Y, eta)
+            sgd_step(engine_, X, Y, eta, lmbda, n)
             if on_batch is not None:
                 on_batch(len(idx))
         seconds = time.perf_counter() - start

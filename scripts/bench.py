@@ -102,10 +102,10 @@ def main() -> None:
     print(f"{'batch':>5} {'dtype':>7} {'matrix s/ep':>11} {'loop64 s/ep':>11} {'speedup':>8} {'target':>7} {'ok':>3}"
           f" {'floor s/ep':>10} {'x floor':>7} {'target':>6} {'ok':>3} {'max grad diff':>13}")
     for m, (t64, t32, tfloor) in TARGETS.items():
-        r64 = bench(SIZES, dataset, m, dtype=np.dtype(np.float64), repeats=args.repeats,
-                    loop_examples=args.loop_examples)
-        r32 = bench(SIZES, dataset, m, dtype=np.dtype(np.float32), repeats=args.repeats,
-                    loop_examples=args.loop_examples)
+        r64 = bench(Network.initialise(SIZES, np.random.default_rng(0)), dataset, m,
+                    repeats=args.repeats, loop_examples=args.loop_examples)
+        r32 = bench(Network.initialise(SIZES, np.random.default_rng(0), dtype=np.float32), dataset, m,
+                    repeats=args.repeats, loop_examples=args.loop_examples)
         loop64 = r64.loop_seconds_per_epoch
         for r, target in ((r64, t64), (r32, t32)):
             speedup = loop64 / r.matrix_seconds_per_epoch

@@ -46,3 +46,50 @@ def test_sigmoid_prime_is_the_derivative():
 
 def test_table_is_keyed_by_config_name():
     assert ACTIVATIONS["sigmoid"] is SIGMOID
+
+
+from nnbp.activations import linear, relu, relu_prime, softmax, tanh, tanh_prime  # noqa: E402
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear"])
+def test_each_prime_is_the_derivative_of_its_function(name):
+    sigma = ACTIVATIONS[name]
+    z = np.linspace(-4, 4, 81) + 0.013  # keep off relu's kink at 0
+    h = 1e-6
+    numeric = (sigma.fn(z + h) - sigma.fn(z - h)) / (2 * h)
+    np.testing.assert_allclose(sigma.prime(z, sigma.fn(z)), numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear", "softmax"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_out_argument_is_written_and_returned(name, dtype):
+    sigma = ACTIVATIONS[name]
+    z = np.array([[-2.0, 0.5], [1.0, 3.0]], dtype=dtype)
+    out = np.empty_like(z)
+    assert sigma.fn(z, out=out) is out and out.dtype == dtype
+    np.testing.assert_allclose(out, sigma.fn(z.copy()), rtol=1e-6)
+    if sigma.elementwise:
+        p = np.empty_like(z)
+        assert sigma.prime(z, out, out=p) is p
+
+
+def test_tanh_relu_linear_values():
+    z = np.array([-2.0, 0.0, 3.0])
+    np.testing.assert_allclose(tanh(z), np.tanh(z))
+    assert relu(z).tolist() == [0.0, 0.0, 3.0]
+    assert relu_prime(z, relu(z)).tolist() == [0.0, 0.0, 1.0]
+    np.testing.assert_allclose(tanh_prime(z, tanh(z)), 1 - np.tanh(z) ** 2)
+    assert linear(z).tolist() == z.tolist() and linear(z) is not z
+
+
+def test_softmax_columns_are_distributions_even_for_huge_z():
+    z = np.array([[1000.0, -1000.0, 1.0], [999.0, -1001.0, 2.0], [0.0, -2000.0, 3.0]])  # column 1 = column 0 − 2000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = softmax(z)
+    np.testing.assert_allclose(a.sum(axis=0), 1.0)
+    e = np.exp(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(a[:, 2], e / e.sum(), rtol=1e-14)
+    np.testing.assert_allclose(a[:, 0], a[:, 1], rtol=1e-14)  # shift invariance
+    with pytest.raises(ValueError, match="output layer with log-likelihood"):
+        ACTIVATIONS["softmax"].prime(z, a)

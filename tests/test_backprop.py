@@ -29,7 +29,7 @@ SHAPES = [[3, 2], [4, 5, 3], [6, 5, 4, 3]]  # 2, 3 and 4 layers
 
 
 def total_cost(network: Network, X, Y) -> float:
-    return network.cost.fn(network.feedforward(X), Y)
+    return network.cost.fn(*network.forward(X), Y)
 
 
 def finite_difference_gradient(network: Network, X, Y, eps: float = 1e-6):

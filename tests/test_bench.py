@@ -15,7 +15,7 @@ from test_training import tiny_dataset
 
 def test_bench_times_both_engines_on_the_same_work():
     dataset = tiny_dataset(n_train=40)
-    r = bench([6, 5, 3], dataset, 7, repeats=2, loop_examples=10)
+    r = bench(Network.initialise([6, 5, 3], np.random.default_rng(0)), dataset, 7, repeats=2, loop_examples=10)
     assert r.mini_batch_size == 7 and r.n_train == 40 and r.dtype == "float64"
     assert r.loop_examples_timed == 14  # rounded up to whole batches
     assert r.matrix_examples_timed == 40

@@ -76,7 +76,8 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
     assert meta["config"] == {
         "sizes": [784, 12, 10], "eta": 0.5, "epochs": 1, "mini_batch_size": 50, "seed": 3,
         "dataset": "mnist-sample", "engine": "loop", "dtype": "float32", "output": str(out),
-        "validation_size": None,
+        "validation_size": None, "activation": "sigmoid", "cost": "quadratic", "init": "normal",
+        "lmbda": 0.0,
     }
     assert meta["nnbp"] == __version__
 
@@ -164,8 +165,12 @@ def test_help_and_version(runner):
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0 and "train" in result.stdout and "eval" in result.stdout
     train_help = runner.invoke(main, ["train", "--help"]).stdout
-    for key in ("sizes", "eta", "epochs", "mini_batch_size", "seed", "dataset", "engine", "dtype", "output"):
-        assert key in train_help
+    from dataclasses import fields
+
+    from nnbp.config import TrainConfig
+
+    for field in fields(TrainConfig):
+        assert field.name in train_help, field.name
     for option in ("--epochs", "--eta", "--mini-batch-size", "--seed", "--engine", "--output", "--force"):
         assert option in train_help
     assert runner.invoke(main, ["--version"]).stdout == f"nnbp, version {__version__}\n"

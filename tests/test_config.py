@@ -29,8 +29,15 @@ dataset: data.npz
 engine: loop
 dtype: float32
 output: out
+validation_size: 0
+activation: [relu, softmax]
+cost: log-likelihood
+init: scaled
+lmbda: 5.0
 """)
-    assert config == TrainConfig((4, 3, 2), 0.5, 2, 7, 11, "data.npz", "loop", "float32", "out")
+    assert config == TrainConfig((4, 3, 2), 0.5, 2, 7, 11, "data.npz", "loop", "float32", "out", 0,
+                                 ("relu", "softmax"), "log-likelihood", "scaled", 5.0)
+    assert config.to_dict()["activation"] == ["relu", "softmax"]
 
 
 def test_options_override_the_file(tmp_path):
@@ -70,6 +77,18 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
         ("", "is empty"),
         ("- 1\n- 2\n", "holds a list; expected a mapping"),
         ("!!python/object/apply:os.system ['echo hi']\n", "not valid YAML"),
+        ("activation: swish\n", "activation: 'swish' is not one of sigmoid, tanh, relu, linear, softmax"),
+        ("activation: [relu]\n", "activation: 1 activations for 2 layers (sizes [784, 30, 10])"),
+        ("activation: []\n", "activation: an empty list"),
+        ("activation: [relu, tanh]\ncost: cross-entropy\n", "cost: the cross-entropy cost needs sigmoid output neurons, not tanh"),
+        ("activation: [softmax, softmax]\ncost: log-likelihood\n", "activation: softmax can only be the output layer's"),
+        ("activation: [relu, softmax]\n", "cost: softmax outputs need the log-likelihood cost, not quadratic"),
+        ("cost: log-likelihood\n", "cost: the log-likelihood cost needs softmax output neurons, not sigmoid"),
+        ("cost: hinge\n", "cost: 'hinge' is not one of quadratic, cross-entropy, log-likelihood"),
+        ("init: xavier\n", "init: 'xavier' is not one of normal, scaled"),
+        ("lmbda: -1\n", "lmbda: -1.0 is not a finite regularisation"),
+        ("lmbda: .nan\n", "lmbda: nan is not a finite regularisation"),
+        ("validation_size: -5\n", "validation_size: -5 is less than 0"),
     ],
 )
 def test_bad_values_name_file_key_and_value(tmp_path, text, message):
@@ -83,6 +102,11 @@ def test_bad_values_name_file_key_and_value(tmp_path, text, message):
 def test_bad_override_names_the_option(tmp_path):
     with pytest.raises(NnbpError, match="--mini-batch-size: 0 is less than 1"):
         load(tmp_path, "seed: 0\n", mini_batch_size=0)
+
+
+def test_one_activation_name_serves_every_layer(tmp_path):
+    config = load(tmp_path, "sizes: [4, 3, 3, 2]\nactivation: tanh\n")
+    assert config.layer_activations == ("tanh", "tanh", "tanh")
 
 
 def test_missing_file(tmp_path):

@@ -24,8 +24,23 @@ def test_round_trip_is_exact(tmp_path, network):
     assert loaded.sizes == [5, 4, 3]
     for a, b in zip(loaded.weights + loaded.biases, network.weights + network.biases):
         assert a.dtype == b.dtype and np.array_equal(a, b)
-    assert meta["activation"] == "sigmoid" and meta["cost"] == "quadratic" and meta["format"] == 1
+    assert meta["activation"] == ["sigmoid", "sigmoid"] and meta["cost"] == "quadratic"
+    assert meta["format"] == 1
     assert meta["config"] == {"dataset": "x"}
+
+
+def test_round_trip_keeps_each_layers_activation_and_the_cost(tmp_path):
+    from nnbp.activations import ACTIVATIONS
+    from nnbp.costs import LOG_LIKELIHOOD
+
+    sigmas = (ACTIVATIONS["relu"], ACTIVATIONS["tanh"], ACTIVATIONS["softmax"])
+    network = Network.initialise([5, 4, 4, 3], np.random.default_rng(1), sigmas=sigmas, cost=LOG_LIKELIHOOD)
+    save_network(tmp_path / "w.npz", network, {})
+    loaded, meta = load_network(tmp_path / "w.npz")
+    assert loaded.sigmas == sigmas and loaded.cost is LOG_LIKELIHOOD
+    assert meta["activation"] == ["relu", "tanh", "softmax"]
+    X = np.random.default_rng(2).random((5, 8))
+    np.testing.assert_array_equal(loaded.feedforward(X), network.feedforward(X))
 
 
 def test_layout_is_plain_npz_readable_without_nnbp(tmp_path, network):
@@ -35,7 +50,7 @@ def test_layout_is_plain_npz_readable_without_nnbp(tmp_path, network):
         assert sorted(npz.files) == ["biases_0", "biases_1", "meta", "sizes", "weights_0", "weights_1"]
         assert npz["sizes"].tolist() == [5, 4, 3]
         assert npz["weights_1"].shape == (3, 4) and npz["biases_1"].shape == (3, 1)
-        assert json.loads(str(npz["meta"]))["activation"] == "sigmoid"
+        assert json.loads(str(npz["meta"]))["activation"] == ["sigmoid", "sigmoid"]
 
 
 def test_save_writes_exactly_the_path_given(tmp_path, network):
@@ -83,7 +98,9 @@ META = json.dumps({"format": 1, "activation": "sigmoid", "cost": "quadratic"})
         ({"meta": np.asarray("{not json")}, "'meta' is not JSON"),
         ({"meta": np.asarray("[1, 2]")}, "'meta' is not a JSON object"),
         ({"meta": np.asarray(META.replace('"format": 1', '"format": 2'))}, "weights format 2 is not"),
-        ({"meta": np.asarray(META.replace("sigmoid", "swish"))}, "unknown activation 'swish'"),
+        ({"meta": np.asarray(META.replace("sigmoid", "swish"))}, "'activation' is 'swish'; expected one of"),
+        ({"meta": np.asarray(META.replace('"sigmoid"', '["sigmoid"]'))}, "for each of the 2 layers"),
+        ({"meta": np.asarray(META.replace("quadratic", "hinge"))}, "unknown cost 'hinge'"),
         ({"sizes": None}, "not an nnbp weights file"),
         ({"sizes": np.array([5.0, 4.0, 3.0])}, "'sizes' is not a list"),
         ({"weights_0": np.array([object()] * 20, dtype=object).reshape(4, 5)}, "pickled object arrays"),
