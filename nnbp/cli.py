@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from nnbp.dataset import Dataset
 from nnbp.errors import NnbpError
 from nnbp.network import Network
 from nnbp.store import load_network, save_network, write_atomic, write_json_atomic
-from nnbp.training import EpochResult, evaluate, train
+from nnbp.training import Diverged, EpochResult, evaluate, train
 
 RUN_FILES = ("weights.npz", "history.json", "config.yaml")
 
@@ -89,8 +90,8 @@ Example:
 
 
 @main.command(help=TRAIN_HELP)
-@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
-@click.option("--epochs", type=int, help="Override `epochs`.")
+@click.argument("config_path", metavar="CONFIG", required=False, type=click.Path(path_type=Path))
+@click.option("--epochs", type=int, help="Override `epochs` (with --resume: train on up to this many).")
 @click.option("--eta", type=float, help="Override `eta`, the learning rate η.")
 @click.option("--mini-batch-size", type=int, help="Override `mini_batch_size`.")
 @click.option("--seed", type=int, help="Override `seed`.")
@@ -99,50 +100,87 @@ Example:
 @click.option("--dataset", help="Override `dataset` (a name, or a path to a file or folder).")
 @click.option("--validation-size", type=int, help="Override `validation_size`.")
 @click.option("--output", "-o", help="Override `output`, the run's folder.")
+@click.option("--resume", "resume_dir", type=click.Path(path_type=Path),
+              help="Continue the run in this folder from its last completed epoch (no CONFIG).")
 @click.option("--force", is_flag=True, help="Replace a run already in the output folder.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors and the final line.")
-def train_cmd(config_path: Path, force: bool, quiet: bool, **overrides: Any) -> None:
+def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, quiet: bool,
+              **overrides: Any) -> None:
+    if (config_path is None) == (resume_dir is None):
+        raise click.UsageError("give a CONFIG file, or --resume RUN_DIR (not both)")
+    if resume_dir is not None:
+        changed = [k for k, v in overrides.items() if v is not None and k != "epochs"]
+        if changed or force:
+            names = ", ".join("--" + k.replace("_", "-") for k in changed) or "--force"
+            raise click.UsageError(f"{names} cannot be changed when resuming; only --epochs can")
     try:
-        config = build_config(read_config_file(config_path), overrides, str(config_path))
+        if resume_dir is not None:
+            config, network, rng, history = _load_checkpoint(resume_dir, overrides["epochs"])
+            output = resume_dir
+            source = str(resume_dir / "weights.npz")
+        else:
+            config = build_config(read_config_file(config_path), overrides, str(config_path))
+            source = str(config_path)
         dataset = load_dataset(config.dataset, config.validation_size, fetch=_fetch_noting(quiet))
-        check_against_data(
-            config, dataset.n_inputs, dataset.n_classes, len(dataset.train), str(config_path)
-        )
-        output = _prepare_output(Path(config.output), force)
+        check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train), source)
+        if resume_dir is None:
+            output = _prepare_output(Path(config.output), force)
+            rng = np.random.default_rng(config.seed)
+            network = build_network(config, rng)
+            history = {"evaluated_on": "validation" if dataset.validation is not None else "test",
+                       "epochs": []}
     except NnbpError as e:
         _fail(e)
 
-    rng = np.random.default_rng(config.seed)
-    network = build_network(config, rng)
-    meta = {"nnbp": __version__, "config": config.to_dict()}
-    write_atomic(output / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
-    watched = "validation" if dataset.validation is not None else "test"
-    history: dict[str, Any] = {"evaluated_on": watched, "epochs": []}
-    progress = _Progress(len(dataset.train), config.epochs, quiet)
+    if resume_dir is None:
+        write_atomic(output / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
+    watched = history["evaluated_on"]
+    first_epoch = len(history["epochs"]) + 1
+    progress = _Progress(len(dataset.train), config.epochs, first_epoch, quiet)
 
     def on_epoch(result: EpochResult) -> None:
         progress.end_epoch()
         history["epochs"].append(result.to_dict())
         history["best_epoch"] = max(history["epochs"], key=lambda e: e["accuracy"])["epoch"]
-        save_network(output / "weights.npz", network, meta)
+        checkpoint = {"epoch": result.epoch, "rng_state": rng.bit_generator.state, "history": history}
+        meta = {"nnbp": __version__, "config": config.to_dict(), "checkpoint": checkpoint}
+        save_network(output / "weights.npz", network, meta)  # the checkpoint: all a resume needs
         write_json_atomic(output / "history.json", history)
         if not quiet:
             click.echo(
                 f"Epoch {result.epoch}/{config.epochs}: {result.correct} / {result.total} {watched} "
                 f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}, {result.seconds:.2f} s"
             )
+        stop.check()
 
-    results = train(
-        network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
-        eta=config.eta, rng=rng, engine=config.engine, lmbda=config.lmbda, on_batch=progress.advance,
-        on_epoch=on_epoch,
-    )
+    def on_batch(m: int) -> None:
+        progress.advance(m)
+        stop.check()
+
+    with _StopOnSignals() as stop:
+        try:
+            train(
+                network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
+                eta=config.eta, rng=rng, engine=config.engine, lmbda=config.lmbda,
+                first_epoch=first_epoch, on_batch=on_batch, on_epoch=on_epoch,
+            )
+        except _Stopped as stopped:
+            progress.end_epoch()
+            _exit_stopped(stopped.signum, output, history)
+        except Diverged as e:
+            progress.end_epoch()
+            history["diverged"] = {"epoch": e.epoch, "mini_batch": e.batch}
+            write_json_atomic(output / "history.json", history)
+            done = len(history["epochs"])
+            kept = f"{output} keeps epoch {done}'s weights" if done else "no epoch was saved"
+            _fail(NnbpError(f"{e}; {kept}"))
+
     if dataset.validation is not None:
         test = evaluate(network, dataset, dataset.test)
         test_figures = {"cost": test.cost, "correct": test.correct, "total": test.total,
                         "accuracy": test.accuracy}
     else:
-        test_figures = {k: v for k, v in results[-1].to_dict().items() if k not in ("epoch", "seconds")}
+        test_figures = {k: v for k, v in history["epochs"][-1].items() if k not in ("epoch", "seconds")}
     history["test"] = test_figures
     write_json_atomic(output / "history.json", history)
     best = history["epochs"][history["best_epoch"] - 1]
@@ -151,6 +189,83 @@ def train_cmd(config_path: Path, force: bool, quiet: bool, **overrides: Any) -> 
         f"({test_figures['correct']} / {test_figures['total']}) after {config.epochs} epochs; "
         f"best {watched} accuracy {100 * best['accuracy']:.2f}% at epoch {best['epoch']}"
     )
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+
+class _StopOnSignals:
+    """SIGINT and SIGTERM ask training to stop at the end of the current mini-batch or save.
+
+    The handler only records the signal; `check()`, called between steps and after each epoch's
+    save, raises. So nothing is left half-done: an epoch is either saved whole or not at all.
+    A second signal while stopping falls back to Python's default behaviour.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __enter__(self) -> _StopOnSignals:
+        self.signum: int | None = None
+        self.previous = {s: signal.getsignal(s) for s in self.SIGNALS}
+        for s in self.SIGNALS:
+            signal.signal(s, self._record)
+        return self
+
+    def _record(self, signum: int, frame: Any) -> None:
+        self.signum = signum
+        for s in self.SIGNALS:
+            signal.signal(s, self.previous[s])
+
+    def check(self) -> None:
+        if self.signum is not None:
+            raise _Stopped(self.signum)
+
+    def __exit__(self, *exc: Any) -> None:
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+
+
+def _exit_stopped(signum: int, output: Path, history: dict) -> None:
+    name = signal.Signals(signum).name
+    done = len(history["epochs"])
+    if done:
+        click.echo(f"Stopped by {name}: {output} holds the {done} completed epoch(s); continue with: "
+                   f"nnbp train --resume {output}", err=True)
+    else:
+        click.echo(f"Stopped by {name} before the first epoch ended: nothing was saved to {output}; "
+                   "start again with --force", err=True)
+    sys.exit(128 + signum)
+
+
+def _load_checkpoint(run_dir: Path, epochs: int | None) -> tuple[TrainConfig, Network, np.random.Generator, dict]:
+    """The config, network, random generator and history saved after a run's last completed epoch."""
+    path = run_dir / "weights.npz"
+    network, meta = load_network(path)
+    checkpoint = meta.get("checkpoint")
+    if not isinstance(meta.get("config"), dict) or not isinstance(checkpoint, dict):
+        raise NnbpError(f"{path}: holds no checkpoint; it was not written by `nnbp train`")
+    config = build_config(meta["config"], {"epochs": epochs}, str(path))
+    history = checkpoint.get("history")
+    if not isinstance(history, dict) or not isinstance(history.get("epochs"), list) \
+            or len(history["epochs"]) != checkpoint.get("epoch"):
+        raise NnbpError(f"{path}: the checkpoint's history does not match its epoch")
+    if checkpoint["epoch"] >= config.epochs:
+        raise NnbpError(
+            f"{run_dir}: already trained for {checkpoint['epoch']} of {config.epochs} epochs; "
+            "pass --epochs with a larger number to train further"
+        )
+    if network.sizes != list(config.sizes) or network.dtype != np.dtype(config.dtype):
+        raise NnbpError(f"{path}: the network does not match the recorded config")
+    rng = np.random.default_rng()
+    try:
+        rng.bit_generator.state = checkpoint["rng_state"]
+    except (TypeError, ValueError, KeyError) as e:
+        raise NnbpError(f"{path}: the checkpoint's random-generator state is unusable ({e})") from None
+    history.pop("test", None)
+    history.pop("diverged", None)
+    return config, network, rng, history
 
 
 def _fetch_noting(quiet: bool) -> Any:
@@ -176,9 +291,9 @@ def _byte_bar(quiet: bool) -> Any:
 class _Progress:
     """One tqdm bar per epoch on stderr; silent with --quiet or when stderr is not a terminal."""
 
-    def __init__(self, n_train: int, epochs: int, quiet: bool) -> None:
+    def __init__(self, n_train: int, epochs: int, first_epoch: int, quiet: bool) -> None:
         self.n_train, self.epochs, self.quiet = n_train, epochs, quiet
-        self.epoch = 0
+        self.epoch = first_epoch - 1
         self.bar: tqdm | None = None
 
     def advance(self, m: int) -> None:

@@ -22,8 +22,9 @@ from nnbp.network import INITS, Network, check_layers
 
 ENGINES = ("matrix", "loop")
 DTYPES = ("float64", "float32")
-# An up-front bound on what a network may need (weights, gradients and one update's temporaries),
-# so that a typo such as a layer of 10^9 neurons is refused instead of exhausting memory.
+# An up-front bound on what a network (weights, gradients, one update's temporaries) or one
+# mini-batch step may need, so that a typo such as a layer of 10^9 neurons is refused at once
+# instead of exhausting memory.
 MAX_PARAMETER_BYTES = 4 * 2**30
 
 
@@ -270,4 +271,12 @@ def check_against_data(
         raise NnbpError(
             f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the "
             f"{n_train} training examples"
+        )
+    # z, a, δ and σ' of every layer, the gathered batch and its targets, for one mini-batch
+    per_example = 8 * (4 * sum(config.sizes[1:]) + 2 * config.sizes[0] + config.sizes[-1])
+    if config.mini_batch_size * per_example > MAX_PARAMETER_BYTES:
+        raise NnbpError(
+            f"{source}: mini_batch_size: {config.mini_batch_size} examples of {list(config.sizes)} "
+            f"would need about {config.mini_batch_size * per_example / 2**30:.0f} GiB per step; "
+            f"nnbp refuses steps over {MAX_PARAMETER_BYTES // 2**30} GiB"
         )

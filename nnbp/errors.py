@@ -2,4 +2,10 @@
 
 
 class NnbpError(Exception):
-    """A problem with the user's input: a config key, a file, an option. The message names it."""
+    """A problem with the user's input: a config key, a file, an option. The message names it.
+
+    The message is kept to one line, whatever a wrapped library's own message held.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))

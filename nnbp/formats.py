@@ -21,6 +21,7 @@ import numpy as np
 
 from nnbp.dataset import Dataset, Split
 from nnbp.errors import NnbpError
+from nnbp.store import read_npz
 
 Array = np.ndarray
 
@@ -57,27 +58,12 @@ def load_npz(path: Path, name: str | None = None) -> Dataset:
 
 
 def _read_npz(path: Path, keys: tuple[str, ...]) -> dict[str, Array]:
-    """The named arrays of an npz file, each read in full; one-line errors for every failure."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [k for k in keys if k not in npz.files]
-            if missing:
-                raise NnbpError(f"{path}: missing array(s) {', '.join(missing)}; expected {', '.join(keys)}")
-            return {k: npz[k] for k in keys}
-    except NnbpError:
-        raise
-    except FileNotFoundError:
-        raise NnbpError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise NnbpError(f"{path}: is a directory, not an .npz file") from None
-    except PermissionError:
-        raise NnbpError(f"{path}: permission denied") from None
-    except ValueError as e:
-        if "allow_pickle" in str(e):
-            raise NnbpError(f"{path}: holds pickled object arrays, which nnbp refuses to load") from None
-        raise NnbpError(f"{path}: not a valid .npz file ({e})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as e:
-        raise NnbpError(f"{path}: not a readable .npz file ({e})") from None
+    """The named arrays of a dataset `.npz`."""
+    arrays = read_npz(path, "an .npz dataset")
+    missing = [k for k in keys if k not in arrays]
+    if missing:
+        raise NnbpError(f"{path}: missing array(s) {', '.join(missing)}; expected {', '.join(keys)}")
+    return {k: arrays[k] for k in keys}
 
 
 def _check_split(path: Path, split: str, images: Array, labels: Array) -> Split:
@@ -252,8 +238,7 @@ def load_pickle(path: Path, name: str | None = None) -> Dataset:
         raise
     except FileNotFoundError:
         raise NnbpError(f"{path}: no such file") from None
-    except (OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError, TypeError,
-            AttributeError, IndexError, KeyError) as e:
+    except Exception as e:  # any failure to parse untrusted bytes means a bad file
         raise NnbpError(f"{path}: not a readable mnist.pkl.gz ({type(e).__name__}: {e})") from None
     if not (isinstance(data, tuple) and len(data) == 3
             and all(isinstance(s, tuple) and len(s) == 2 for s in data)):

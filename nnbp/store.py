@@ -10,7 +10,6 @@ import io
 import json
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -67,22 +66,37 @@ def save_network(path: Path, network: Network, meta: dict[str, Any]) -> None:
     write_atomic(path, network_bytes(network, meta))
 
 
-def load_network(path: Path) -> tuple[Network, dict[str, Any]]:
-    """A network and its metadata from a `weights.npz`; every defect is a one-line `NnbpError`."""
+def read_npz(path: Path, what: str) -> dict[str, np.ndarray]:
+    """Every array of an `.npz` file, read in full with `allow_pickle=False`; `what` names the
+    kind of file in errors. Any defect is a one-line `NnbpError` naming the file."""
     try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+        if magic not in (b"PK\x03\x04", b"PK\x05\x06"):
+            raise NnbpError(f"{path}: not {what} (not an .npz archive)")
         with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+            return {k: npz[k] for k in npz.files}
+    except NnbpError:
+        raise
     except FileNotFoundError:
         raise NnbpError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise NnbpError(f"{path}: is a directory, not a weights file") from None
+        raise NnbpError(f"{path}: is a directory, not {what}") from None
+    except PermissionError:
+        raise NnbpError(f"{path}: permission denied") from None
     except ValueError as e:
         if "allow_pickle" in str(e):
             raise NnbpError(f"{path}: holds pickled object arrays, which nnbp refuses to load") from None
-        raise NnbpError(f"{path}: not an nnbp weights file ({e})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as e:
-        raise NnbpError(f"{path}: not a readable weights file ({e})") from None
+        raise NnbpError(f"{path}: not {what} ({e})") from None
+    except Exception as e:  # zipfile and numpy raise many kinds on corrupt bytes; all mean "bad file"
+        raise NnbpError(
+            f"{path}: not a readable {what.removeprefix('an ').removeprefix('a ')} ({type(e).__name__}: {e})"
+        ) from None
 
+
+def load_network(path: Path) -> tuple[Network, dict[str, Any]]:
+    """A network and its metadata from a `weights.npz`; every defect is a one-line `NnbpError`."""
+    arrays = read_npz(path, "an nnbp weights file")
     if "sizes" not in arrays or "meta" not in arrays:
         raise NnbpError(f"{path}: not an nnbp weights file (no 'sizes' or 'meta' array)")
     try:

@@ -14,6 +14,7 @@ import numpy as np
 
 from nnbp.backprop import ENGINES, sgd_step
 from nnbp.dataset import Dataset, Split
+from nnbp.errors import NnbpError
 from nnbp.network import Network
 
 Array = np.ndarray
@@ -88,12 +89,13 @@ def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
     batcher = Batcher(split, dataset.scale, dataset.n_classes, network.dtype)
     predictions = np.empty(len(split), dtype=np.intp)
     cost = 0.0
-    for start in range(0, len(split), EVAL_CHUNK):
-        idx = np.arange(start, min(start + EVAL_CHUNK, len(split)))
-        X, Y = batcher.gather(idx)
-        Z, A = network.forward(X)
-        cost += network.cost.fn(Z, A, Y)
-        predictions[idx] = A.argmax(axis=0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for start in range(0, len(split), EVAL_CHUNK):
+            idx = np.arange(start, min(start + EVAL_CHUNK, len(split)))
+            X, Y = batcher.gather(idx)
+            Z, A = network.forward(X)
+            cost += network.cost.fn(Z, A, Y)
+            predictions[idx] = A.argmax(axis=0)
     correct = int(np.count_nonzero(predictions == split.labels))
     return Evaluation(cost / len(split), correct, len(split), predictions)
 
@@ -101,6 +103,23 @@ def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
 def evaluated_on(dataset: Dataset) -> Split:
     """The split watched during training: validation when there is one, so the test set stays unseen."""
     return dataset.validation if dataset.validation is not None else dataset.test
+
+
+class Diverged(NnbpError):
+    """Training produced a NaN or infinite weight, bias or cost."""
+
+    def __init__(self, epoch: int, batch: int | None, eta: float) -> None:
+        where = f"epoch {epoch}" + (f", mini-batch {batch}" if batch is not None else "")
+        super().__init__(
+            f"training diverged in {where}: a weight, bias or the cost became NaN or infinite; "
+            f"try a smaller eta than {eta:g}"
+        )
+        self.epoch, self.batch = epoch, batch
+
+
+def finite(network: Network) -> bool:
+    """Whether every weight and bias is a finite number."""
+    return all(np.isfinite(p).all() for p in network.weights + network.biases)
 
 
 def train(
@@ -113,33 +132,45 @@ def train(
     rng: np.random.Generator,
     engine: str = "matrix",
     lmbda: float = 0.0,
+    first_epoch: int = 1,
     on_batch: Callable[[int], None] | None = None,
     on_epoch: Callable[[EpochResult], None] | None = None,
 ) -> list[EpochResult]:
-    """Train `network` in place by SGD; after each epoch evaluate on the validation split if the
-    dataset has one, else on the test split (`evaluated_on` says which).
+    """Train `network` in place by SGD for epochs `first_epoch` … `epochs`; after each, evaluate on the
+    validation split if the dataset has one, else on the test split (`evaluated_on` says which).
 
     `lmbda` > 0 adds L2 regularisation (λ/2n) Σ w² over the n training examples (chapter 3).
-    `on_batch(m)` is called after each mini-batch of m examples, `on_epoch(result)` after each epoch.
+    `on_batch(m)` is called after each mini-batch of m examples, `on_epoch(result)` after each epoch;
+    an exception raised by either stops training between two steps, never inside one.
     The last mini-batch of an epoch may be smaller; its step divides by its real size.
+    Raises `Diverged` at the end of the mini-batch whose step made the output biases NaN or infinite
+    (a NaN anywhere reaches δ^L, hence b^L, within a step or two), or at the end of an epoch that left
+    any parameter or the cost non-finite. Numpy's overflow warnings are silenced meanwhile: this
+    check is what reports them, once.
     """
     engine_ = ENGINES[engine](network)
     batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     n = len(dataset.train)
     history = []
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        order = rng.permutation(n)
-        for k in range(0, n, mini_batch_size):
-            idx = order[k : k + mini_batch_size]
-            X, Y = batcher.gather(idx)
-            sgd_step(engine_, X, Y, eta, lmbda, n)
-            if on_batch is not None:
-                on_batch(len(idx))
-        seconds = time.perf_counter() - start
-        ev = evaluate(network, dataset, evaluated_on(dataset))
-        result = EpochResult(epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds)
-        history.append(result)
-        if on_epoch is not None:
-            on_epoch(result)
+    output_biases = network.biases[-1]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for epoch in range(first_epoch, epochs + 1):
+            start = time.perf_counter()
+            order = rng.permutation(n)
+            for k in range(0, n, mini_batch_size):
+                idx = order[k : k + mini_batch_size]
+                X, Y = batcher.gather(idx)
+                sgd_step(engine_, X, Y, eta, lmbda, n)
+                if not np.isfinite(output_biases).all():
+                    raise Diverged(epoch, k // mini_batch_size + 1, eta)
+                if on_batch is not None:
+                    on_batch(len(idx))
+            seconds = time.perf_counter() - start
+            ev = evaluate(network, dataset, evaluated_on(dataset))
+            if not (finite(network) and np.isfinite(ev.cost)):
+                raise Diverged(epoch, None, eta)
+            result = EpochResult(epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds)
+            history.append(result)
+            if on_epoch is not None:
+                on_epoch(result)
     return history

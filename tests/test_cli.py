@@ -195,3 +195,29 @@ def test_python_dash_m_in_a_real_process(tmp_path):
     )
     assert bad.returncode == 1
     assert bad.stderr.strip() == f"Error: {tmp_path / 'absent.npz'}: no such file"
+
+
+def test_divergence_keeps_the_last_good_epoch(runner, tmp_path, monkeypatch):
+    """A NaN that appears in epoch 2 stops the run with exit 1; epoch 1's weights stay saved."""
+    import nnbp.training as training
+
+    steps = []
+    real_step = training.sgd_step
+
+    def poisoned(engine, X, Y, eta, lmbda=0.0, n=1):
+        real_step(engine, X, Y, eta, lmbda, n)
+        steps.append(1)
+        if len(steps) == 8000 // 20 + 3:  # three steps into epoch 2
+            engine.network.weights[0][0, 0] = np.nan
+
+    monkeypatch.setattr(training, "sgd_step", poisoned)
+    config = write_config(tmp_path)
+    result = runner.invoke(main, ["train", str(config), "--epochs", "3"])
+    assert result.exit_code == 1
+    assert "training diverged in epoch 2, mini-batch" in result.stderr
+    assert f"{tmp_path / 'run'} keeps epoch 1's weights" in result.stderr
+    with np.load(tmp_path / "run" / "weights.npz") as npz:
+        assert np.isfinite(npz["weights_0"]).all()
+        assert json.loads(str(npz["meta"]))["checkpoint"]["epoch"] == 1
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert len(history["epochs"]) == 1 and history["diverged"]["epoch"] == 2

@@ -169,3 +169,20 @@ def test_cross_entropy_on_the_embedded_sample_learns():
     network = Network.initialise([784, 30, 10], rng, cost=CROSS_ENTROPY, init="scaled")
     history = train(network, dataset, epochs=2, mini_batch_size=10, eta=0.5, rng=rng)
     assert history[-1].accuracy > 0.85
+
+
+def test_divergence_stops_at_the_end_of_the_mini_batch_without_warnings():
+    import warnings
+
+    from nnbp.activations import LINEAR
+    from nnbp.training import Diverged
+
+    dataset = tiny_dataset(n_train=200)
+    rng = np.random.default_rng(0)
+    network = Network.initialise([6, 5, 3], rng, sigmas=(LINEAR, LINEAR))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning would fail the test
+        with pytest.raises(Diverged) as e:
+            train(network, dataset, epochs=3, mini_batch_size=4, eta=1000.0, rng=rng)
+    assert e.value.epoch == 1 and e.value.batch is not None
+    assert "try a smaller eta than 1000" in str(e.value)
