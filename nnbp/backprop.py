@@ -75,9 +75,12 @@ class MatrixEngine:
 
     name = "matrix"
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, track_deltas: bool = False) -> None:
         self.network = network
         self._workspaces: dict[int, Workspace] = {}  # a full batch size and a last partial one
+        self._track = track_deltas
+        self._abs_deltas: dict[int, list[Array]] = {}  # per batch size, Σ |scale · δ^l| element-wise
+        self._scales: dict[int, float] = {}  # the scale each batch size was given (η/m in SGD)
 
     def backprop(self, X: Array, Y: Array, scale: float = 1.0) -> Gradient:
         """scale · Σ_x ∇C_x over the columns of X; valid until the next call with this batch size."""
@@ -85,7 +88,23 @@ class MatrixEngine:
         ws = self._workspaces.get(m)
         if ws is None:
             ws = self._workspaces[m] = Workspace(self.network.sizes, m, self.network.dtype)
-        return backprop(self.network, X, Y, ws, scale)
+            self._abs_deltas[m] = [np.zeros_like(d) for d in ws.deltas]
+        gradient = backprop(self.network, X, Y, ws, scale)
+        if self._track:  # two element-wise calls a layer; the sum waits for `take_abs_delta_sums`
+            if self._scales.setdefault(m, scale) != scale:
+                raise ValueError("track_deltas needs one scale per batch size")
+            for delta, spare, total in zip(ws.deltas, ws.primes, self._abs_deltas[m]):
+                total += np.abs(delta, out=spare)  # σ'(z) in `primes` is spent by now
+        return gradient
+
+    def take_abs_delta_sums(self) -> list[float]:
+        """Σ_x Σ_j |δ_j^{x,l}| per layer over every example since the last call; then restart."""
+        sums = [0.0] * len(self.network.weights)
+        for m, totals in self._abs_deltas.items():
+            for l, total in enumerate(totals):
+                sums[l] += float(total.sum()) / self._scales.get(m, 1.0)
+                total.fill(0)
+        return sums
 
 
 class LoopEngine:
@@ -93,11 +112,18 @@ class LoopEngine:
 
     name = "loop"
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, track_deltas: bool = False) -> None:
         self.network = network
         self._ws = Workspace(network.sizes, 1, network.dtype)
         self._nabla_b = [np.empty_like(b) for b in network.biases]
         self._nabla_w = [np.empty_like(w) for w in network.weights]
+        self._track = track_deltas  # the per-example δ are overwritten: sum |δ| as they go by
+        self._abs_deltas = [0.0] * len(network.weights)
+
+    def take_abs_delta_sums(self) -> list[float]:
+        """Σ_x Σ_j |δ_j^{x,l}| per layer over every example since the last call; then restart."""
+        sums, self._abs_deltas = self._abs_deltas, [0.0] * len(self._abs_deltas)
+        return sums
 
     def backprop(self, X: Array, Y: Array, scale: float = 1.0) -> Gradient:
         """scale · Σ_x ∇C_x over the columns of X; valid until the next call."""
@@ -107,6 +133,9 @@ class LoopEngine:
         for j in range(X.shape[1]):
             x, y = X[:, j : j + 1], Y[:, j : j + 1]
             delta_nabla_b, delta_nabla_w = backprop(self.network, x, y, self._ws, scale)
+            if self._track:
+                for l, delta in enumerate(self._ws.deltas):
+                    self._abs_deltas[l] += float(np.abs(delta).sum()) / scale
             for nb, dnb in zip(self._nabla_b, delta_nabla_b):
                 nb += dnb
             for nw, dnw in zip(self._nabla_w, delta_nabla_w):
@@ -119,11 +148,12 @@ ENGINES = {engine.name: engine for engine in (MatrixEngine, LoopEngine)}
 
 def sgd_step(
     engine: MatrixEngine | LoopEngine, X: Array, Y: Array, eta: float, lmbda: float = 0.0, n: int = 1
-) -> None:
+) -> Gradient:
     """One step of gradient descent on the mini-batch X of m examples (m its real size):
     w → (1 − ηλ/n) w − (η/m) Σ_x ∂C_x/∂w, b → b − (η/m) Σ_x ∂C_x/∂b.
 
     λ > 0 is chapter 3's L2 regularisation over a training set of n examples; biases are not decayed.
+    Returns the step taken, (η/m) Σ_x ∇C_x (the engine's arrays: valid until its next step).
     """
     nabla_b, nabla_w = engine.backprop(X, Y, scale=eta / X.shape[1])
     network = engine.network
@@ -134,3 +164,4 @@ def sgd_step(
         if lmbda:
             w *= decay
         w -= nw
+    return nabla_b, nabla_w

@@ -23,7 +23,8 @@ from nnbp.dataset import Dataset
 from nnbp.errors import NnbpError
 from nnbp.network import Network
 from nnbp.store import load_network, save_network, write_atomic, write_json_atomic
-from nnbp.training import Diverged, EpochResult, evaluate, train
+from nnbp.diagnostics import explain_slowest, probe
+from nnbp.training import Diverged, EpochResult, evaluate, probe_batch, train
 
 RUN_FILES = ("weights.npz", "history.json", "config.yaml")
 
@@ -71,6 +72,8 @@ Config keys (defaults in brackets):
                                                           [quadratic]
   init             normal: N(0, 1); scaled: weights N(0, 1/n_in)  [normal]
   lmbda            L2 regularisation λ ≥ 0               [0]
+  diagnostics      true: record per-layer mean |δ|, gradient norms, saturated neurons and
+                   near-zero inputs in history.json (nnbp plot draws them)  [false]
   output           folder for weights.npz, history.json, config.yaml  [runs/mnist-sample]
 
 \b
@@ -100,6 +103,8 @@ Example:
 @click.option("--dataset", help="Override `dataset` (a name, or a path to a file or folder).")
 @click.option("--validation-size", type=int, help="Override `validation_size`.")
 @click.option("--output", "-o", help="Override `output`, the run's folder.")
+@click.option("--diagnostics", is_flag=True, default=None,
+              help="Record per-layer δ, gradient and saturation figures (the `diagnostics` key).")
 @click.option("--resume", "resume_dir", type=click.Path(path_type=Path),
               help="Continue the run in this folder from its last completed epoch (no CONFIG).")
 @click.option("--force", is_flag=True, help="Replace a run already in the output folder.")
@@ -129,6 +134,12 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
             network = build_network(config, rng)
             history = {"evaluated_on": "validation" if dataset.validation is not None else "test",
                        "epochs": []}
+            if config.diagnostics:
+                saturated, near_zero = probe(network, probe_batch(dataset, network.dtype))
+                history["initial_diagnostics"] = [
+                    {"layer": l + 1, "saturated_share": s, "near_zero_input_share": z}
+                    for l, (s, z) in enumerate(zip(saturated, near_zero))
+                ]
     except NnbpError as e:
         _fail(e)
 
@@ -162,7 +173,8 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
             train(
                 network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
                 eta=config.eta, rng=rng, engine=config.engine, lmbda=config.lmbda,
-                first_epoch=first_epoch, on_batch=on_batch, on_epoch=on_epoch,
+                first_epoch=first_epoch, diagnostics=config.diagnostics, on_batch=on_batch,
+                on_epoch=on_epoch,
             )
         except _Stopped as stopped:
             progress.end_epoch()
@@ -183,6 +195,9 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
         test_figures = {k: v for k, v in history["epochs"][-1].items() if k not in ("epoch", "seconds")}
     history["test"] = test_figures
     write_json_atomic(output / "history.json", history)
+    summary = explain_slowest(history["epochs"], network.sizes)
+    if summary and not quiet:
+        click.echo(summary)
     best = history["epochs"][history["best_epoch"] - 1]
     click.echo(
         f"Saved {output / 'weights.npz'}: test accuracy {100 * test_figures['accuracy']:.2f}% "

@@ -46,6 +46,7 @@ class TrainConfig:
     cost: str = "quadratic"  # the chapter's cost
     init: str = "normal"  # the book's N(0, 1) weights; `scaled` is chapter 3's N(0, 1/n_in)
     lmbda: float = 0.0  # L2 regularisation λ (chapter 3); 0 is the chapter's unregularised SGD
+    diagnostics: bool = False  # per-layer δ, gradient and saturation figures in history.json
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as written to `config.yaml` and into the weights file's metadata."""
@@ -149,6 +150,12 @@ def _lmbda(value: Any, where: str) -> float:
     return value
 
 
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise NnbpError(f"{where}: {value!r} is not true or false")
+    return value
+
+
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise NnbpError(f"{where}: {value!r} is not a non-empty string")
@@ -170,6 +177,7 @@ PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "cost": _choice(tuple(COSTS)),
     "init": _choice(INITS),
     "lmbda": _lmbda,
+    "diagnostics": _flag,
 }
 assert set(PARSERS) == {f.name for f in fields(TrainConfig)}
 

@@ -56,11 +56,16 @@ def plot_speedup(results: list[dict], title: str, path: Path) -> None:
 
 
 def plot_history(history: dict, title: str, path: Path) -> None:
-    """Accuracy and cost per epoch on the watched split, with the final test accuracy as a point."""
+    """Accuracy and cost per epoch on the watched split, with the final test accuracy as a point;
+    and, when the run recorded diagnostics, their per-layer curves beside them."""
     plt = _pyplot()
     epochs = [e["epoch"] for e in history["epochs"]]
     split = history.get("evaluated_on", "test")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    records = [e.get("diagnostics") for e in history["epochs"]]
+    with_diagnostics = all(records)
+    rows = 3 if with_diagnostics else 1
+    fig, axes = plt.subplots(rows, 2, figsize=(10, 4 * rows), squeeze=False)
+    left, right = axes[0]
     left.plot(epochs, [100 * e["accuracy"] for e in history["epochs"]], "o-", ms=3, label=split)
     test = history.get("test")
     if test is not None and split != "test":
@@ -70,8 +75,30 @@ def plot_history(history: dict, title: str, path: Path) -> None:
     right.plot(epochs, [e["cost"] for e in history["epochs"]], "o-", ms=3, color="tab:orange", label=split)
     right.set(xlabel="epoch", ylabel="mean cost", title="cost")
     right.legend()
-    for ax in (left, right):
+    if with_diagnostics:
+        panels = [
+            ("mean_abs_delta", "mean |δ| of the layer (BP1, BP2)", True),
+            ("mean_grad_w_norm", "mean ‖∂C/∂w‖ into the layer (BP4)", True),
+            ("saturated_share", "saturated neurons, σ′(z) < 1% of max", False),
+            ("near_zero_input_share", "near-zero inputs to the layer, |a| < 0.01", False),
+        ]
+        for ax, (key, label, log) in zip(axes[1:].ravel(), panels):
+            for l in range(len(records[0])):
+                values = [r[l][key] for r in records]
+                if any(v is None for v in values):
+                    continue
+                ax.plot(epochs, [100 * v for v in values] if not log else values, "o-", ms=3,
+                        label=f"layer {l + 1}")
+            ax.set(xlabel="epoch", title=label, ylabel="" if log else "%")
+            if log:
+                ax.set_yscale("log")
+            ax.legend()
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes.ravel():
         ax.grid(True, alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
     _save(fig, path)
     plt.close(fig)

@@ -14,10 +14,12 @@ import numpy as np
 
 from nnbp.backprop import ENGINES, sgd_step
 from nnbp.dataset import Dataset, Split
+from nnbp.diagnostics import Recorder
 from nnbp.errors import NnbpError
 from nnbp.network import Network
 
 Array = np.ndarray
+PROBE_SIZE = 1_000  # examples in the fixed batch on which diagnostics measure saturation
 EVAL_CHUNK = 2_000  # columns per forward pass when evaluating, so evaluation never sets the memory peak
 
 
@@ -45,9 +47,13 @@ class EpochResult:
     total: int
     accuracy: float
     seconds: float
+    diagnostics: list[dict] | None = None  # per layer, when training records them
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["diagnostics"] is None:
+            del d["diagnostics"]
+        return d
 
 
 class Batcher:
@@ -105,6 +111,13 @@ def evaluated_on(dataset: Dataset) -> Split:
     return dataset.validation if dataset.validation is not None else dataset.test
 
 
+def probe_batch(dataset: Dataset, dtype: np.dtype) -> Array:
+    """The fixed batch diagnostics measure saturation on: the first PROBE_SIZE training examples."""
+    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, dtype)
+    X, _ = batcher.gather(np.arange(min(PROBE_SIZE, len(dataset.train))))
+    return X.copy()
+
+
 class Diverged(NnbpError):
     """Training produced a NaN or infinite weight, bias or cost."""
 
@@ -133,6 +146,7 @@ def train(
     engine: str = "matrix",
     lmbda: float = 0.0,
     first_epoch: int = 1,
+    diagnostics: bool = False,
     on_batch: Callable[[int], None] | None = None,
     on_epoch: Callable[[EpochResult], None] | None = None,
 ) -> list[EpochResult]:
@@ -142,15 +156,19 @@ def train(
     `lmbda` > 0 adds L2 regularisation (λ/2n) Σ w² over the n training examples (chapter 3).
     `on_batch(m)` is called after each mini-batch of m examples, `on_epoch(result)` after each epoch;
     an exception raised by either stops training between two steps, never inside one.
+    `diagnostics` adds per-layer figures to each epoch's result (see `nnbp.diagnostics`), taken from
+    the steps themselves and from a fixed probe batch (the first PROBE_SIZE training examples);
+    they read the training arrays and never change them.
     The last mini-batch of an epoch may be smaller; its step divides by its real size.
     Raises `Diverged` at the end of the mini-batch whose step made the output biases NaN or infinite
     (a NaN anywhere reaches δ^L, hence b^L, within a step or two), or at the end of an epoch that left
     any parameter or the cost non-finite. Numpy's overflow warnings are silenced meanwhile: this
     check is what reports them, once.
     """
-    engine_ = ENGINES[engine](network)
+    engine_ = ENGINES[engine](network, track_deltas=diagnostics)
     batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     n = len(dataset.train)
+    recorder = Recorder(engine_, probe_batch(dataset, network.dtype)) if diagnostics else None
     history = []
     output_biases = network.biases[-1]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -160,16 +178,19 @@ def train(
             for k in range(0, n, mini_batch_size):
                 idx = order[k : k + mini_batch_size]
                 X, Y = batcher.gather(idx)
-                sgd_step(engine_, X, Y, eta, lmbda, n)
+                step = sgd_step(engine_, X, Y, eta, lmbda, n)
                 if not np.isfinite(output_biases).all():
                     raise Diverged(epoch, k // mini_batch_size + 1, eta)
+                if recorder is not None:
+                    recorder.record_step(step, eta, len(idx))
                 if on_batch is not None:
                     on_batch(len(idx))
             seconds = time.perf_counter() - start
             ev = evaluate(network, dataset, evaluated_on(dataset))
             if not (finite(network) and np.isfinite(ev.cost)):
                 raise Diverged(epoch, None, eta)
-            result = EpochResult(epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds)
+            layers = None if recorder is None else [d.to_dict() for d in recorder.end_epoch()]
+            result = EpochResult(epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds, layers)
             history.append(result)
             if on_epoch is not None:
                 on_epoch(result)

@@ -6,6 +6,7 @@ out for validation, as `nnbp train` does), at mini-batch sizes 10, 100 and 1000:
 - float32: matrix engine vs the float64 loop timed just before it in the same run;
 - each engine's time over the bare matrix products of its steps (the floor);
 - `nnbp train`'s epoch against the bare engine's (evaluation, progress bar and history included);
+- the cost of recording per-layer diagnostics, at mini-batch 10;
 - the peak resident memory of a whole `nnbp train` process on the full dataset.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/bench.py [--dataset NAME] [--repeats N]
@@ -68,6 +69,20 @@ def train_overhead(dataset, repeats: int) -> tuple[float, float]:
     return statistics.median(bare), statistics.median(full)
 
 
+def diagnostics_overhead(dataset, repeats: int) -> dict[bool, list[float]]:
+    """Seconds of one training epoch at mini-batch 10 without and with diagnostics, interleaved
+    (the order alternates, so neither always runs second)."""
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for r in range(repeats):
+        for diagnostics in ((False, True) if r % 2 == 0 else (True, False)):
+            rng = np.random.default_rng(0)
+            network = Network.initialise(SIZES, rng)
+            history = train(network, dataset, epochs=1, mini_batch_size=10, eta=3.0, rng=rng,
+                            diagnostics=diagnostics)
+            times[diagnostics].append(history[0].seconds)
+    return times
+
+
 def train_peak_memory(dataset_name: str) -> float:
     """Maximum resident set size, in MB, of `python -m nnbp train` for one epoch on the whole dataset."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,6 +132,11 @@ def main() -> None:
     bare, full = train_overhead(dataset, args.repeats)
     print(f"train epoch at mini-batch 10: bare engine {bare:.3f} s, train() with evaluation and progress bar "
           f"{full:.3f} s: +{100 * (full / bare - 1):.1f}% (target <= 10%)")
+    times = diagnostics_overhead(dataset, max(args.repeats, 7))
+    for label, pick in (("median", statistics.median), ("fastest", min)):
+        plain, recorded = pick(times[False]), pick(times[True])
+        print(f"diagnostics at mini-batch 10 ({label} epoch): {plain:.3f} s without, {recorded:.3f} s with: "
+              f"+{100 * (recorded / plain - 1):.1f}% (target <= 15%)")
     print(f"peak memory of `nnbp train` on {dataset.name} (whole process): {train_peak_memory(args.dataset):.0f} MB "
           "(target <= 160 MB)")
 

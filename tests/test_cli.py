@@ -77,7 +77,7 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
         "sizes": [784, 12, 10], "eta": 0.5, "epochs": 1, "mini_batch_size": 50, "seed": 3,
         "dataset": "mnist-sample", "engine": "loop", "dtype": "float32", "output": str(out),
         "validation_size": None, "activation": "sigmoid", "cost": "quadratic", "init": "normal",
-        "lmbda": 0.0,
+        "lmbda": 0.0, "diagnostics": False,
     }
     assert meta["nnbp"] == __version__
 

@@ -1,0 +1,142 @@
+"""Per-layer diagnostics: hand-computed on a tiny network, free of side effects, cheap to record."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from nnbp.cli import main
+from nnbp.dataset import Dataset, Split
+from nnbp.diagnostics import explain_slowest, probe
+from nnbp.network import Network
+from nnbp.training import train
+
+
+def hand_network() -> Network:
+    """[2, 2, 1], sigmoid. Hidden neuron 0 has huge weights: any input of 1 saturates it.
+    Hidden neuron 1 has zero weights and bias: z = 0 always, σ'(0) = 0.25, never saturated."""
+    return Network(
+        [2, 2, 1],
+        weights=[np.array([[50.0, 50.0], [0.0, 0.0]]), np.array([[1.0, 1.0]])],
+        biases=[np.array([[0.0], [0.0]]), np.array([[-1.0]])],
+    )
+
+
+def hand_dataset() -> Dataset:
+    """Four examples, x ∈ {(1,1), (0,0), (1,0), (0,0)} (pixels 255 or 0), all with target 1."""
+    images = np.array([[255, 255], [0, 0], [255, 0], [0, 0]], dtype=np.uint8)
+    split = Split(images, np.zeros(4, dtype=np.intp))
+    return Dataset("hand", split, split, 1, 1 / 255)
+
+
+def sigma(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def test_probe_shares_match_a_hand_count():
+    X = hand_dataset().train.images.T / 255
+    saturated, near_zero = probe(hand_network(), X)
+    # layer 1: neuron 0 saturated on the 2 examples with an input of 1 (z = 50 or 100, σ' < 2e-22);
+    # neuron 1 never: 2 of 8 (neuron, example) pairs. Inputs: 5 of the 8 pixels are 0.
+    assert saturated[0] == 2 / 8 and near_zero[0] == 5 / 8
+    # layer 2: z = a0 + 0.5 − 1 ∈ {0.5, 0}: σ' ≥ 0.235, not saturated; its inputs are ≥ 0.5
+    assert saturated[1] == 0.0 and near_zero[1] == 0.0
+
+
+def test_recorded_means_match_a_hand_computation():
+    """One epoch = one batch of all four examples, so every figure is one step's, on the initial weights
+    (η is tiny so the update cannot move the probe's thresholds)."""
+    dataset, network = hand_dataset(), hand_network()
+    history = train(network, dataset, epochs=1, mini_batch_size=4, eta=1e-9,
+                    rng=np.random.default_rng(0), diagnostics=True)
+    layers = history[0].diagnostics
+
+    # By hand, example by example: forward, then BP1 and BP2 for the quadratic cost, y = 1.
+    abs_delta = [0.0, 0.0]
+    nabla_w = [np.zeros((2, 2)), np.zeros((1, 2))]
+    nabla_b = [np.zeros(2), np.zeros(1)]
+    for x in ([1, 1], [0, 0], [1, 0], [0, 0]):
+        a0 = sigma(50 * x[0] + 50 * x[1])
+        a1 = sigma(0.0)
+        a2 = sigma(a0 + a1 - 1)
+        d2 = (a2 - 1) * a2 * (1 - a2)  # BP1
+        d1 = [1.0 * d2 * a0 * (1 - a0), 1.0 * d2 * a1 * (1 - a1)]  # BP2
+        abs_delta[1] += abs(d2)
+        abs_delta[0] += abs(d1[0]) + abs(d1[1])
+        nabla_b[1] += d2
+        nabla_b[0] += d1
+        nabla_w[1] += np.array([[d2 * a0, d2 * a1]])
+        nabla_w[0] += np.outer(d1, x)
+    expected_delta = [abs_delta[0] / (4 * 2), abs_delta[1] / (4 * 1)]
+    for l in range(2):
+        assert layers[l]["mean_abs_delta"] == pytest.approx(expected_delta[l], rel=1e-9)
+        assert layers[l]["mean_grad_w_norm"] == pytest.approx(np.linalg.norm(nabla_w[l] / 4), rel=1e-9)
+        assert layers[l]["mean_grad_b_norm"] == pytest.approx(np.linalg.norm(nabla_b[l] / 4), rel=1e-9)
+    assert layers[0]["saturated_share"] == 2 / 8 and layers[0]["near_zero_input_share"] == 5 / 8
+    assert layers[1]["saturated_share"] == 0.0
+
+
+def small_data(seed=0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    def split(n):
+        return Split(rng.integers(0, 256, (n, 12), dtype=np.uint8), rng.integers(0, 4, n))
+    return Dataset("small", split(57), split(9), 4, 1 / 255)
+
+
+@pytest.mark.parametrize("engine", ["matrix", "loop"])
+def test_recording_does_not_change_training(engine):
+    runs = {}
+    for diagnostics in (False, True):
+        rng = np.random.default_rng(5)
+        network = Network.initialise([12, 7, 4], rng)
+        history = train(network, small_data(), epochs=3, mini_batch_size=10, eta=2.0, rng=rng,
+                        engine=engine, diagnostics=diagnostics)
+        runs[diagnostics] = (network, history)
+    for a, b in zip(runs[False][0].weights + runs[False][0].biases, runs[True][0].weights + runs[True][0].biases):
+        assert np.array_equal(a, b)
+    assert runs[False][1][-1].diagnostics is None and len(runs[True][1][-1].diagnostics) == 2
+
+
+def test_both_engines_record_the_same_figures():
+    records = {}
+    for engine in ("matrix", "loop"):
+        rng = np.random.default_rng(5)
+        network = Network.initialise([12, 7, 4], rng)
+        records[engine] = train(network, small_data(), epochs=2, mini_batch_size=10, eta=2.0, rng=rng,
+                                engine=engine, diagnostics=True)[-1].diagnostics
+    for m, l in zip(records["matrix"], records["loop"]):
+        for key in m:
+            assert m[key] == pytest.approx(l[key], rel=1e-10), key
+
+
+def test_explanation_names_the_slowest_layer_and_the_reason():
+    epochs = [{"diagnostics": [
+        {"layer": 1, "mean_grad_w_norm": 0.01, "saturated_share": 0.7, "near_zero_input_share": 0.1},
+        {"layer": 2, "mean_grad_w_norm": 0.5, "saturated_share": 0.1, "near_zero_input_share": 0.9},
+    ]}]
+    text = explain_slowest(epochs, [100, 100, 10])
+    assert text.startswith("The weights into layer 1 (100 → 100) learned slowest")
+    assert "70% of its neurons were saturated" in text and "near zero" not in text
+    assert explain_slowest([{"epoch": 1}], [2, 2]) is None
+
+
+def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"sizes: [784, 12, 10]\nepochs: 2\nmini_batch_size: 50\noutput: {tmp_path / 'run'}\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["train", str(config), "--diagnostics"])
+    assert result.exit_code == 0, result.stderr
+    assert "learned slowest" in result.stdout
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert len(history["initial_diagnostics"]) == 2
+    layer = history["epochs"][0]["diagnostics"][0]
+    assert set(layer) == {"layer", "mean_abs_delta", "mean_grad_w_norm", "mean_grad_b_norm",
+                          "saturated_share", "near_zero_input_share"}
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    assert runner.invoke(main, ["plot", str(tmp_path / "run")]).exit_code == 0
+    png = (tmp_path / "run" / "learning-curves.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
