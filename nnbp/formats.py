@@ -13,7 +13,6 @@ import codecs
 import gzip
 import pickle
 import struct
-import zipfile
 import zlib
 from pathlib import Path
 

@@ -3,7 +3,9 @@ import warnings
 import numpy as np
 import pytest
 
-from nnbp.activations import ACTIVATIONS, SIGMOID, sigmoid, sigmoid_prime
+from nnbp.activations import (
+    ACTIVATIONS, SIGMOID, linear, relu, relu_prime, sigmoid, sigmoid_prime, softmax, tanh, tanh_prime,
+)
 
 
 def test_sigmoid_matches_the_definition_in_its_ordinary_range():
@@ -46,9 +48,6 @@ def test_sigmoid_prime_is_the_derivative():
 
 def test_table_is_keyed_by_config_name():
     assert ACTIVATIONS["sigmoid"] is SIGMOID
-
-
-from nnbp.activations import linear, relu, relu_prime, softmax, tanh, tanh_prime  # noqa: E402
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear"])
