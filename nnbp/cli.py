@@ -11,22 +11,25 @@ from typing import Any
 
 import click
 import numpy as np
-import yaml
 from tqdm import tqdm
 
-from nnbp import __version__
+from nnbp import __version__, run
 from nnbp.config import (
-    DTYPES, ENGINES, TrainConfig, build_config, build_network, check_against_data, read_config_file,
+    DTYPES,
+    ENGINES,
+    TrainConfig,
+    build_config,
+    build_network,
+    check_against_data,
+    read_config_file,
 )
 from nnbp.data import load_dataset
 from nnbp.dataset import Dataset
+from nnbp.diagnostics import explain_slowest, probe
 from nnbp.errors import NnbpError
 from nnbp.network import Network
-from nnbp.store import load_network, save_network, write_atomic, write_json_atomic
-from nnbp.diagnostics import explain_slowest, probe
+from nnbp.store import load_network
 from nnbp.training import Diverged, EpochResult, evaluate, probe_batch, train
-
-RUN_FILES = ("weights.npz", "history.json", "config.yaml")
 
 
 class _Error(click.ClickException):
@@ -120,7 +123,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
             raise click.UsageError(f"{names} cannot be changed when resuming; only --epochs can")
     try:
         if resume_dir is not None:
-            config, network, rng, history = _load_checkpoint(resume_dir, overrides["epochs"])
+            config, network, rng, history = run.load_checkpoint(resume_dir, overrides["epochs"])
             output = resume_dir
             source = str(resume_dir / "weights.npz")
         else:
@@ -129,7 +132,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
         dataset = load_dataset(config.dataset, config.validation_size, fetch=_fetch_noting(quiet))
         check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train), source)
         if resume_dir is None:
-            output = _prepare_output(Path(config.output), force)
+            output = run.prepare_output(Path(config.output), force)
             rng = np.random.default_rng(config.seed)
             network = build_network(config, rng)
             history = {"evaluated_on": "validation" if dataset.validation is not None else "test",
@@ -144,7 +147,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
         _fail(e)
 
     if resume_dir is None:
-        write_atomic(output / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
+        run.start(output, config)
     watched = history["evaluated_on"]
     first_epoch = len(history["epochs"]) + 1
     progress = _Progress(len(dataset.train), config.epochs, first_epoch, quiet)
@@ -153,10 +156,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
         progress.end_epoch()
         history["epochs"].append(result.to_dict())
         history["best_epoch"] = max(history["epochs"], key=lambda e: e["accuracy"])["epoch"]
-        checkpoint = {"epoch": result.epoch, "rng_state": rng.bit_generator.state, "history": history}
-        meta = {"nnbp": __version__, "config": config.to_dict(), "checkpoint": checkpoint}
-        save_network(output / "weights.npz", network, meta)  # the checkpoint: all a resume needs
-        write_json_atomic(output / "history.json", history)
+        run.save_checkpoint(output, config, network, rng, history)
         if not quiet:
             click.echo(
                 f"Epoch {result.epoch}/{config.epochs}: {result.correct} / {result.total} {watched} "
@@ -182,7 +182,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
         except Diverged as e:
             progress.end_epoch()
             history["diverged"] = {"epoch": e.epoch, "mini_batch": e.batch}
-            write_json_atomic(output / "history.json", history)
+            run.save_history(output, history)
             done = len(history["epochs"])
             kept = f"{output} keeps epoch {done}'s weights" if done else "no epoch was saved"
             _fail(NnbpError(f"{e}; {kept}"))
@@ -194,7 +194,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
     else:
         test_figures = {k: v for k, v in history["epochs"][-1].items() if k not in ("epoch", "seconds")}
     history["test"] = test_figures
-    write_json_atomic(output / "history.json", history)
+    run.save_history(output, history)
     summary = explain_slowest(history["epochs"], network.sizes)
     if summary and not quiet:
         click.echo(summary)
@@ -254,35 +254,6 @@ def _exit_stopped(signum: int, output: Path, history: dict) -> None:
     sys.exit(128 + signum)
 
 
-def _load_checkpoint(run_dir: Path, epochs: int | None) -> tuple[TrainConfig, Network, np.random.Generator, dict]:
-    """The config, network, random generator and history saved after a run's last completed epoch."""
-    path = run_dir / "weights.npz"
-    network, meta = load_network(path)
-    checkpoint = meta.get("checkpoint")
-    if not isinstance(meta.get("config"), dict) or not isinstance(checkpoint, dict):
-        raise NnbpError(f"{path}: holds no checkpoint; it was not written by `nnbp train`")
-    config = build_config(meta["config"], {"epochs": epochs}, str(path))
-    history = checkpoint.get("history")
-    if not isinstance(history, dict) or not isinstance(history.get("epochs"), list) \
-            or len(history["epochs"]) != checkpoint.get("epoch"):
-        raise NnbpError(f"{path}: the checkpoint's history does not match its epoch")
-    if checkpoint["epoch"] >= config.epochs:
-        raise NnbpError(
-            f"{run_dir}: already trained for {checkpoint['epoch']} of {config.epochs} epochs; "
-            "pass --epochs with a larger number to train further"
-        )
-    if network.sizes != list(config.sizes) or network.dtype != np.dtype(config.dtype):
-        raise NnbpError(f"{path}: the network does not match the recorded config")
-    rng = np.random.default_rng()
-    try:
-        rng.bit_generator.state = checkpoint["rng_state"]
-    except (TypeError, ValueError, KeyError) as e:
-        raise NnbpError(f"{path}: the checkpoint's random-generator state is unusable ({e})") from None
-    history.pop("test", None)
-    history.pop("diverged", None)
-    return config, network, rng, history
-
-
 def _fetch_noting(quiet: bool) -> Any:
     """A `fetch` for `load_dataset` that says it is downloading and shows a bar per file."""
     from nnbp.download import REMOTE, fetch
@@ -324,23 +295,6 @@ class _Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-def _prepare_output(output: Path, force: bool) -> Path:
-    """Refuse to replace an existing run without --force; create the folder only once all else is valid."""
-    if output.exists() and not output.is_dir():
-        raise NnbpError(f"output: {output} exists and is not a folder")
-    existing = [f for f in RUN_FILES if (output / f).exists()]
-    if existing and not force:
-        raise NnbpError(
-            f"output: {output} already holds a run ({', '.join(existing)}); pass --force to "
-            "replace it, or choose another --output"
-        )
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise NnbpError(f"output: cannot create {output} ({e.strerror})") from None
-    return output
 
 
 BENCH_HELP = """Time the matrix engine against the chapter's per-example loop on the same work.

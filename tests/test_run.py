@@ -1,0 +1,47 @@
+"""The run folder: refusing to overwrite, the checkpoint round trip, and what a resume refuses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnbp import run
+from nnbp.config import TrainConfig, build_network
+from nnbp.errors import NnbpError
+
+
+def test_prepare_output_refuses_an_existing_run_and_creates_nothing_else(tmp_path):
+    out = run.prepare_output(tmp_path / "a" / "b", force=False)
+    assert out.is_dir()
+    (out / "history.json").write_text("{}")
+    with pytest.raises(NnbpError, match="already holds a run \\(history.json\\); pass --force"):
+        run.prepare_output(out, force=False)
+    assert run.prepare_output(out, force=True) == out
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NnbpError, match="exists and is not a folder"):
+        run.prepare_output(tmp_path / "file", force=True)
+
+
+def test_checkpoint_round_trip_restores_weights_history_and_generator(tmp_path):
+    config = TrainConfig(sizes=(6, 4, 3), epochs=5, output=str(tmp_path))
+    rng = np.random.default_rng(11)
+    network = build_network(config, rng)
+    rng.permutation(10)  # as an epoch's shuffle would
+    history = {"evaluated_on": "test", "epochs": [{"epoch": 1, "accuracy": 0.5}], "best_epoch": 1}
+    run.start(tmp_path, config)
+    run.save_checkpoint(tmp_path, config, network, rng, history)
+    loaded_config, loaded, loaded_rng, loaded_history = run.load_checkpoint(tmp_path, None)
+    assert loaded_config == config and loaded_history == history
+    for a, b in zip(loaded.weights + loaded.biases, network.weights + network.biases):
+        assert np.array_equal(a, b)
+    assert np.array_equal(loaded_rng.permutation(50), rng.permutation(50))
+
+
+def test_a_finished_run_needs_more_epochs_to_resume(tmp_path):
+    config = TrainConfig(sizes=(6, 4, 3), epochs=1)
+    rng = np.random.default_rng(0)
+    run.save_checkpoint(tmp_path, config, build_network(config, rng), rng,
+                        {"evaluated_on": "test", "epochs": [{"epoch": 1, "accuracy": 0.5}]})
+    with pytest.raises(NnbpError, match="already trained for 1 of 1 epochs"):
+        run.load_checkpoint(tmp_path, None)
+    assert run.load_checkpoint(tmp_path, 3)[0].epochs == 3
