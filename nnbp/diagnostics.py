@@ -22,6 +22,18 @@ Array = np.ndarray
 SATURATION = 0.01  # σ'(z) below 1% of its largest value: a saturated neuron (for relu: a dead one)
 NEAR_ZERO = 0.01  # |a| below this: a near-zero input to the next layer
 PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}
+DOT_CHUNK = 8192  # OpenBLAS spreads longer dot products over its threads
+
+
+def norm(a: Array) -> float:
+    """‖a‖₂ by BLAS dot products over chunks of at most DOT_CHUNK elements: on a longer one OpenBLAS
+    wakes its other threads, which cost more than the sum itself (measured here at mini-batch 10:
+    +11 µs a step for one 23,520-element dot with 2 threads, +3 µs with 1)."""
+    flat = a.reshape(-1)
+    if flat.size <= DOT_CHUNK:
+        return math.sqrt(np.vdot(flat, flat))
+    return math.sqrt(sum(np.vdot(part, part) for part in
+                         (flat[i : i + DOT_CHUNK] for i in range(0, flat.size, DOT_CHUNK))))
 
 
 @dataclass(frozen=True)
@@ -85,8 +97,8 @@ class Recorder:
         nabla_b, nabla_w = step
         grad_w, grad_b = self.grad_w, self.grad_b
         for l in range(self.n_layers):
-            grad_w[l] += math.sqrt(np.vdot(nabla_w[l], nabla_w[l]))
-            grad_b[l] += math.sqrt(np.vdot(nabla_b[l], nabla_b[l]))
+            grad_w[l] += norm(nabla_w[l])
+            grad_b[l] += norm(nabla_b[l])
         self.examples += m
         self.batches += 1
         self.eta = eta

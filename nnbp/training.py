@@ -6,6 +6,7 @@ history. One `numpy.random.Generator` drives shuffling; it shuffles an index arr
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -179,7 +180,7 @@ def train(
                 idx = order[k : k + mini_batch_size]
                 X, Y = batcher.gather(idx)
                 step = sgd_step(engine_, X, Y, eta, lmbda, n)
-                if not np.isfinite(output_biases).all():
+                if not math.isfinite(output_biases.sum()):  # NaN or inf in any b^L, in one call
                     raise Diverged(epoch, k // mini_batch_size + 1, eta)
                 if recorder is not None:
                     recorder.record_step(step, eta, len(idx))

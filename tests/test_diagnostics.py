@@ -140,3 +140,11 @@ def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
     assert runner.invoke(main, ["plot", str(tmp_path / "run")]).exit_code == 0
     png = (tmp_path / "run" / "learning-curves.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("size", [1, 8191, 8192, 8193, 30 * 784])
+def test_chunked_norm_is_the_norm(size):
+    from nnbp.diagnostics import norm
+
+    a = np.random.default_rng(size).standard_normal(size)
+    assert norm(a) == pytest.approx(np.linalg.norm(a), rel=1e-13)
