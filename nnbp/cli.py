@@ -643,7 +643,8 @@ def eval_cmd(weights_path: Path, dataset: str | None, as_json: bool) -> None:
     """
     try:
         network, meta = load_network(weights_path)
-        name = dataset or meta.get("config", {}).get("dataset")
+        recorded = meta.get("config")
+        name = dataset or (recorded.get("dataset") if isinstance(recorded, dict) else None)
         if not isinstance(name, str):
             raise NnbpError(f"{weights_path}: records no dataset; pass --dataset")
         data = load_dataset(name, fetch=_fetch_noting(as_json))

@@ -270,3 +270,9 @@ def test_resume_of_something_that_is_not_a_run(tmp_path):
 
 def test_resume_refuses_other_changes(tmp_path):
     run(tmp_path, ["train", "--resume", "run", "--eta", "1"], 2, "--eta cannot be changed when resuming")
+
+
+def test_weights_whose_meta_config_is_not_a_mapping(tmp_path):
+    network = Network.initialise([784, 5, 10], np.random.default_rng(0))
+    (tmp_path / "w.npz").write_bytes(network_bytes(network, {"config": [1, 2]}))
+    run(tmp_path, ["eval", "w.npz"], 1, "records no dataset; pass --dataset")
