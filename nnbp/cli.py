@@ -147,7 +147,10 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
         _fail(e)
 
     if resume_dir is None:
-        run.start(output, config)
+        try:
+            run.start(output, config)
+        except NnbpError as e:
+            _fail(e)
     watched = history["evaluated_on"]
     first_epoch = len(history["epochs"]) + 1
     progress = _Progress(len(dataset.train), config.epochs, first_epoch, quiet)
@@ -182,10 +185,16 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
         except Diverged as e:
             progress.end_epoch()
             history["diverged"] = {"epoch": e.epoch, "mini_batch": e.batch}
-            run.save_history(output, history)
             done = len(history["epochs"])
             kept = f"{output} keeps epoch {done}'s weights" if done else "no epoch was saved"
+            try:
+                run.save_history(output, history)
+            except NnbpError:
+                pass  # the divergence is the news; the history on disk is the last good one
             _fail(NnbpError(f"{e}; {kept}"))
+        except NnbpError as e:  # a file that could not be written
+            progress.end_epoch()
+            _fail(e)
 
     if dataset.validation is not None:
         test = evaluate(network, dataset, dataset.test)
@@ -194,7 +203,10 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
     else:
         test_figures = {k: v for k, v in history["epochs"][-1].items() if k not in ("epoch", "seconds")}
     history["test"] = test_figures
-    run.save_history(output, history)
+    try:
+        run.save_history(output, history)
+    except NnbpError as e:
+        _fail(e)
     summary = explain_slowest(history["epochs"], network.sizes)
     if summary and not quiet:
         click.echo(summary)

@@ -7,6 +7,8 @@ copies for people and other tools. Every file is written atomically.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +40,19 @@ def prepare_output(output: Path, force: bool) -> Path:
     return output
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a failed write (a full disk, a folder made read-only) into a one-line NnbpError."""
+    try:
+        yield
+    except OSError as e:
+        raise NnbpError(f"{path}: cannot write ({e.strerror or e}); the files already there are intact") from None
+
+
 def start(output: Path, config: TrainConfig) -> None:
     """Record the effective config of a new run."""
-    write_atomic(output / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
+    with _writing(output / "config.yaml"):
+        write_atomic(output / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
 
 
 def save_checkpoint(output: Path, config: TrainConfig, network: Network, rng: np.random.Generator,
@@ -48,12 +60,14 @@ def save_checkpoint(output: Path, config: TrainConfig, network: Network, rng: np
     """After an epoch: the weights with everything a resume needs, then the history beside them."""
     checkpoint = {"epoch": len(history["epochs"]), "rng_state": rng.bit_generator.state, "history": history}
     meta = {"nnbp": __version__, "config": config.to_dict(), "checkpoint": checkpoint}
-    save_network(output / "weights.npz", network, meta)
-    write_json_atomic(output / "history.json", history)
+    with _writing(output / "weights.npz"):
+        save_network(output / "weights.npz", network, meta)
+    save_history(output, history)
 
 
 def save_history(output: Path, history: dict) -> None:
-    write_json_atomic(output / "history.json", history)
+    with _writing(output / "history.json"):
+        write_json_atomic(output / "history.json", history)
 
 
 def load_checkpoint(run_dir: Path, epochs: int | None) -> tuple[TrainConfig, Network, np.random.Generator, dict]:

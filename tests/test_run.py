@@ -45,3 +45,33 @@ def test_a_finished_run_needs_more_epochs_to_resume(tmp_path):
     with pytest.raises(NnbpError, match="already trained for 1 of 1 epochs"):
         run.load_checkpoint(tmp_path, None)
     assert run.load_checkpoint(tmp_path, 3)[0].epochs == 3
+
+
+def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monkeypatch):
+    """Epoch 2's save fails with ENOSPC: exit 1, one line, epoch 1's files intact, no temp files."""
+    import errno
+    import json
+
+    from click.testing import CliRunner
+
+    from nnbp import store
+    from nnbp.cli import main
+
+    real_replace = store.os.replace
+    calls = []
+
+    def full_disk(src, dst):
+        calls.append(dst)
+        if str(dst).endswith("weights.npz") and sum(str(c).endswith("weights.npz") for c in calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(store.os, "replace", full_disk)
+    config = tmp_path / "c.yaml"
+    config.write_text(f"sizes: [784, 8, 10]\nepochs: 3\nmini_batch_size: 50\noutput: {tmp_path / 'run'}\n")
+    result = CliRunner().invoke(main, ["train", str(config)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "weights.npz: cannot write (No space left on device)" in result.stderr
+    files = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert files == ["config.yaml", "history.json", "weights.npz"]
+    assert len(json.loads((tmp_path / "run" / "history.json").read_text())["epochs"]) == 1
