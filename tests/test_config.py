@@ -12,6 +12,14 @@ def load(tmp_path, text: str, **overrides) -> TrainConfig:
     return build_config(read_config_file(path), overrides, str(path))
 
 
+def test_every_config_field_has_a_parser_and_no_parser_lacks_a_field():
+    from dataclasses import fields
+
+    from nnbp.config import PARSERS
+
+    assert set(PARSERS) == {f.name for f in fields(TrainConfig)}
+
+
 def test_defaults_are_the_books_run(tmp_path):
     config = load(tmp_path, "seed: 3\n")
     assert config == TrainConfig(seed=3)
