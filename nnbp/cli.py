@@ -143,14 +143,10 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
                     {"layer": l + 1, "saturated_share": s, "near_zero_input_share": z}
                     for l, (s, z) in enumerate(zip(saturated, near_zero))
                 ]
+            run.start(output, config)
     except NnbpError as e:
         _fail(e)
 
-    if resume_dir is None:
-        try:
-            run.start(output, config)
-        except NnbpError as e:
-            _fail(e)
     watched = history["evaluated_on"]
     first_epoch = len(history["epochs"]) + 1
     progress = _Progress(len(dataset.train), config.epochs, first_epoch, quiet)
@@ -197,12 +193,10 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
             _fail(e)
 
     if dataset.validation is not None:
-        test = evaluate(network, dataset, dataset.test)
-        test_figures = {"cost": test.cost, "correct": test.correct, "total": test.total,
-                        "accuracy": test.accuracy}
-    else:
-        test_figures = {k: v for k, v in history["epochs"][-1].items() if k not in ("epoch", "seconds")}
-    history["test"] = test_figures
+        test = evaluate(network, dataset, dataset.test).to_dict()
+    else:  # the last epoch was already evaluated on the test split
+        test = {k: history["epochs"][-1][k] for k in ("cost", "correct", "total", "accuracy")}
+    history["test"] = test_figures = test
     try:
         run.save_history(output, history)
     except NnbpError as e:

@@ -37,6 +37,10 @@ class Evaluation:
     def accuracy(self) -> float:
         return self.correct / self.total
 
+    def to_dict(self) -> dict:
+        """The figures, without the predictions."""
+        return {"cost": self.cost, "correct": self.correct, "total": self.total, "accuracy": self.accuracy}
+
 
 @dataclass(frozen=True)
 class EpochResult:

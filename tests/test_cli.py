@@ -221,3 +221,12 @@ def test_divergence_keeps_the_last_good_epoch(runner, tmp_path, monkeypatch):
         assert json.loads(str(npz["meta"]))["checkpoint"]["epoch"] == 1
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert len(history["epochs"]) == 1 and history["diverged"]["epoch"] == 2
+
+
+def test_final_test_figures_are_the_test_figures_only(runner, tmp_path):
+    """Without a validation split the last epoch's test figures are reused, without its diagnostics."""
+    config = write_config(tmp_path)
+    assert runner.invoke(main, ["train", str(config), "--diagnostics", "-q"]).exit_code == 0
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert set(history["test"]) == {"cost", "correct", "total", "accuracy"}
+    assert history["test"]["correct"] == history["epochs"][-1]["correct"]
