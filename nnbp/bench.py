@@ -8,6 +8,7 @@ This module measures and returns numbers; it prints nothing.
 
 from __future__ import annotations
 
+import os
 import platform
 import resource
 import statistics
@@ -221,6 +222,4 @@ def _cpu_name() -> str:
 
 
 def _cpu_count() -> int | None:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -353,9 +353,9 @@ def bench(config_path: Path | None, mini_batch_sizes: str | None, repeats: int |
             raise NnbpError(f"--mini-batch-sizes: {too_big[0]} is larger than the "
                             f"{len(dataset.train)} training examples")
         if plot_path is not None:
-            from nnbp.plot import _pyplot
+            from nnbp.plot import require_pyplot
 
-            _pyplot()  # fail before timing anything if matplotlib is missing
+            require_pyplot()  # fail before timing anything if matplotlib is missing
     except NnbpError as e:
         _fail(e)
 

@@ -13,7 +13,7 @@ from nnbp.errors import NnbpError
 from nnbp.store import write_atomic
 
 
-def _pyplot() -> Any:
+def require_pyplot() -> Any:
     try:
         import matplotlib
 
@@ -37,7 +37,7 @@ def _save(fig: Any, path: Path) -> None:
 
 def plot_speedup(results: list[dict], title: str, path: Path) -> None:
     """Speedup of the matrix engine over the loop, and its time over the matmul floor, per batch size."""
-    plt = _pyplot()
+    plt = require_pyplot()
     sizes = [r["mini_batch_size"] for r in results]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(sizes, [r["speedup"] for r in results], "o-")
@@ -58,7 +58,7 @@ def plot_speedup(results: list[dict], title: str, path: Path) -> None:
 def plot_history(history: dict, title: str, path: Path) -> None:
     """Accuracy and cost per epoch on the watched split, with the final test accuracy as a point;
     and, when the run recorded diagnostics, their per-layer curves beside them."""
-    plt = _pyplot()
+    plt = require_pyplot()
     epochs = [e["epoch"] for e in history["epochs"]]
     split = history.get("evaluated_on", "test")
     records = [e.get("diagnostics") for e in history["epochs"]]
