@@ -65,8 +65,7 @@ def _time_steps(engine: MatrixEngine | LoopEngine, dataset: Dataset, order: Arra
     """Seconds for SGD steps over `order` in batches of m, gathering each batch as training does."""
     batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, engine.network.dtype)
     start = time.perf_counter()
-    for k in range(0, len(order), m):
-        X, Y = batcher.gather(order[k : k + m])
+    for X, Y in batcher.batches(order, m):
         sgd_step(engine, X, Y, eta)
     return time.perf_counter() - start
 

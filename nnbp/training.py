@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from nnbp.network import Network
 
 Array = np.ndarray
 PROBE_SIZE = 1_000  # examples in the fixed batch on which diagnostics measure saturation
+GATHER_BYTES = 1 << 19  # training gathers mini-batches in groups of about this many bytes
 EVAL_CHUNK = 2_000  # columns per forward pass when evaluating, so evaluation never sets the memory peak
 
 
@@ -72,10 +73,10 @@ class Batcher:
     def __init__(self, split: Split, scale: float, n_classes: int, dtype: np.dtype) -> None:
         self.split, self.scale, self.dtype = split, scale, np.dtype(dtype)
         self.targets = np.eye(n_classes, dtype=dtype)  # column k: the one-hot target of class k
-        self._buffers: dict[int, tuple[Array, Array, Array]] = {}
+        self._buffers: dict[int, tuple[Array, Array, Array, Array]] = {}
 
     def gather(self, idx: Array) -> tuple[Array, Array]:
-        """X and Y for the examples `idx`, columns in that order."""
+        """X and Y for the examples `idx` (valid indices), columns in that order."""
         m = len(idx)
         buffers = self._buffers.get(m)
         if buffers is None:
@@ -85,14 +86,31 @@ class Batcher:
             buffers = self._buffers[m] = (
                 np.empty((m, n_inputs), self.split.images.dtype),
                 np.empty((m, n_inputs), self.dtype),
+                np.empty(m, self.split.labels.dtype),
                 np.empty((len(self.targets), m), self.dtype),
             )
-        rows, X, Y = buffers
-        np.take(self.split.images, idx, axis=0, out=rows)  # whole rows: cheap to gather
-        np.copyto(X, rows)  # (m, n_inputs), cast to floats
+        rows, X, labels, Y = buffers
+        # mode="clip" lets take write straight into `out` ("raise" copies through a buffer)
+        np.take(self.split.images, idx, axis=0, out=rows, mode="clip")  # whole rows: cheap to gather
+        np.copyto(X, rows)  # (m, n_inputs), cast to floats: faster than a multiply that casts
         X *= self.scale
-        np.take(self.targets, self.split.labels[idx], axis=1, out=Y)
+        np.take(self.split.labels, idx, out=labels, mode="clip")
+        np.take(self.targets, labels, axis=1, out=Y, mode="clip")
         return X.T, Y
+
+    def batches(self, order: Array, m: int) -> Iterator[tuple[Array, Array]]:
+        """X and Y of each mini-batch of m examples of `order` in turn (the last may be smaller).
+
+        Several mini-batches are gathered at once, up to about GATHER_BYTES of floats: at small m the
+        calls of a gather cost as much as the arithmetic of a step. Each X, Y is a view of the shared
+        arrays, valid until the next one is taken.
+        """
+        row_bytes = self.split.images.shape[1] * self.dtype.itemsize
+        per_gather = m * max(1, GATHER_BYTES // (m * row_bytes))
+        for start in range(0, len(order), per_gather):
+            X, Y = self.gather(order[start : start + per_gather])
+            for k in range(0, X.shape[1], m):
+                yield X[:, k : k + m], Y[:, k : k + m]
 
 
 def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
@@ -180,16 +198,14 @@ def train(
         for epoch in range(first_epoch, epochs + 1):
             start = time.perf_counter()
             order = rng.permutation(n)
-            for k in range(0, n, mini_batch_size):
-                idx = order[k : k + mini_batch_size]
-                X, Y = batcher.gather(idx)
+            for batch, (X, Y) in enumerate(batcher.batches(order, mini_batch_size), 1):
                 step = sgd_step(engine_, X, Y, eta, lmbda, n)
                 if not math.isfinite(output_biases.sum()):  # NaN or inf in any b^L, in one call
-                    raise Diverged(epoch, k // mini_batch_size + 1, eta)
+                    raise Diverged(epoch, batch, eta)
                 if recorder is not None:
-                    recorder.record_step(step, eta, len(idx))
+                    recorder.record_step(step, eta, X.shape[1])
                 if on_batch is not None:
-                    on_batch(len(idx))
+                    on_batch(X.shape[1])
             seconds = time.perf_counter() - start
             ev = evaluate(network, dataset, evaluated_on(dataset))
             if not (finite(network) and np.isfinite(ev.cost)):
