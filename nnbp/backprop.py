@@ -30,11 +30,20 @@ class Workspace:
         layers = list(zip(sizes[:-1], sizes[1:]))
         self.zs = [np.empty((n, m), dtype) for n in sizes[1:]]  # z^l, (n_l, m)
         self.activations = [np.empty((n, m), dtype) for n in sizes[1:]]  # a^l for l ≥ 1
-        self.deltas = [np.empty((n, m), dtype) for n in sizes[1:]]  # δ^l, (n_l, m)
-        self.primes = [np.empty((n, m), dtype) for n in sizes[1:]]  # σ'(z^l)
+        # δ^l and σ'(z^l), (n_l, m): every layer's in one buffer, so one call can read them all
+        self.delta_buffer = np.empty(sum(sizes[1:]) * m, dtype)
+        self.prime_buffer = np.empty_like(self.delta_buffer)
+        self.deltas = stacked_views(self.delta_buffer, sizes[1:], m)
+        self.primes = stacked_views(self.prime_buffer, sizes[1:], m)
         self.nabla_b = [np.empty((n_out, 1), dtype) for _, n_out in layers]
         self.nabla_w = [np.empty((n_out, n_in), dtype) for n_in, n_out in layers]
         self.ones = np.ones((m, 1), dtype)  # δ @ ones sums over the batch, faster than .sum(axis=1)
+
+
+def stacked_views(buffer: Array, rows: list[int], m: int) -> list[Array]:
+    """Consecutive (n, m) views of a flat buffer, one for each n in `rows`."""
+    ends = np.cumsum([0] + [n * m for n in rows])
+    return [buffer[start:end].reshape(n, m) for start, end, n in zip(ends[:-1], ends[1:], rows)]
 
 
 def backprop(network: Network, X: Array, Y: Array, ws: Workspace, scale: float = 1.0) -> Gradient:
@@ -79,7 +88,7 @@ class MatrixEngine:
         self.network = network
         self._workspaces: dict[int, Workspace] = {}  # a full batch size and a last partial one
         self._track = track_deltas
-        self._abs_deltas: dict[int, list[Array]] = {}  # per batch size, Σ |scale · δ^l| element-wise
+        self._abs_deltas: dict[int, Array] = {}  # per batch size, Σ |scale · δ| element-wise, laid out as δ
         self._scales: dict[int, float] = {}  # the scale each batch size was given (η/m in SGD)
 
     def backprop(self, X: Array, Y: Array, scale: float = 1.0) -> Gradient:
@@ -88,22 +97,21 @@ class MatrixEngine:
         ws = self._workspaces.get(m)
         if ws is None:
             ws = self._workspaces[m] = Workspace(self.network.sizes, m, self.network.dtype)
-            self._abs_deltas[m] = [np.zeros_like(d) for d in ws.deltas]
+            self._abs_deltas[m] = np.zeros_like(ws.delta_buffer)
         gradient = backprop(self.network, X, Y, ws, scale)
-        if self._track:  # two element-wise calls a layer; the sum waits for `take_abs_delta_sums`
+        if self._track:  # two element-wise calls for all layers; sums wait for `take_abs_delta_sums`
             if self._scales.setdefault(m, scale) != scale:
                 raise ValueError("track_deltas needs one scale per batch size")
-            for delta, spare, total in zip(ws.deltas, ws.primes, self._abs_deltas[m]):
-                total += np.abs(delta, out=spare)  # σ'(z) in `primes` is spent by now
+            self._abs_deltas[m] += np.abs(ws.delta_buffer, out=ws.prime_buffer)  # σ'(z) is spent by now
         return gradient
 
     def take_abs_delta_sums(self) -> list[float]:
         """Σ_x Σ_j |δ_j^{x,l}| per layer over every example since the last call; then restart."""
         sums = [0.0] * len(self.network.weights)
-        for m, totals in self._abs_deltas.items():
-            for l, total in enumerate(totals):
+        for m, buffer in self._abs_deltas.items():
+            for l, total in enumerate(stacked_views(buffer, self.network.sizes[1:], m)):
                 sums[l] += float(total.sum()) / self._scales.get(m, 1.0)
-                total.fill(0)
+            buffer.fill(0)
         return sums
 
 

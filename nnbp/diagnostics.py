@@ -25,15 +25,19 @@ PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}
 DOT_CHUNK = 8192  # OpenBLAS spreads longer dot products over its threads
 
 
-def norm(a: Array) -> float:
-    """‖a‖₂ by BLAS dot products over chunks of at most DOT_CHUNK elements: on a longer one OpenBLAS
-    wakes its other threads, which cost more than the sum itself (measured here at mini-batch 10:
-    +11 µs a step for one 23,520-element dot with 2 threads, +3 µs with 1)."""
+def pieces(a: Array) -> list[Array]:
+    """Flat views of `a` of at most DOT_CHUNK elements each: Σ p·p over them is ‖a‖².
+
+    A BLAS dot product longer than that wakes OpenBLAS's other threads, which cost more than the sum
+    itself (measured here at mini-batch 10: +11 µs a step for one 23,520-element dot with 2 threads).
+    """
     flat = a.reshape(-1)
-    if flat.size <= DOT_CHUNK:
-        return math.sqrt(np.vdot(flat, flat))
-    return math.sqrt(sum(np.vdot(part, part) for part in
-                         (flat[i : i + DOT_CHUNK] for i in range(0, flat.size, DOT_CHUNK))))
+    return [flat[i : i + DOT_CHUNK] for i in range(0, flat.size, DOT_CHUNK)] or [flat]
+
+
+def norm(a: Array) -> float:
+    """‖a‖₂ (Frobenius for a matrix), by dot products over `pieces`."""
+    return math.sqrt(sum(p.dot(p) for p in pieces(a)))
 
 
 @dataclass(frozen=True)
@@ -79,11 +83,11 @@ class Recorder:
     def __init__(self, engine: Any, probe_X: Array) -> None:
         self.engine, self.network, self.probe_X = engine, engine.network, probe_X
         self.n_layers = len(self.network.weights)
+        self._plans: dict[int, tuple[list[Array], list[Array], list[list[Array]]]] = {}
         self._reset()
 
     def _reset(self) -> None:
-        self.grad_w = [0.0] * self.n_layers
-        self.grad_b = [0.0] * self.n_layers
+        self._totals = [0.0] * (2 * self.n_layers)  # Σ over steps of ‖step‖, for w^l then for b^l
         self.examples = 0
         self.batches = 0
         self.eta = 1.0
@@ -92,13 +96,19 @@ class Recorder:
         """Take one step, (η/m) Σ_x ∇C_x as the engine made it, of a batch of m examples.
 
         Norms are kept scaled by η (the batch's ∂C/∂w is Σ_x ∇C_x / m = step / η); `end_epoch`
-        divides once. This runs after every mini-batch, so it does as little as it can.
+        divides once. This runs after every mini-batch, so it does as little as it can: the engine
+        hands back the same arrays for every batch of a size, so their flat pieces are made once.
         """
         nabla_b, nabla_w = step
-        grad_w, grad_b = self.grad_w, self.grad_b
-        for l in range(self.n_layers):
-            grad_w[l] += norm(nabla_w[l])
-            grad_b[l] += norm(nabla_b[l])
+        plan = self._plans.get(m)
+        if plan is None or plan[0] is not nabla_w or plan[1] is not nabla_b:
+            plan = self._plans[m] = (nabla_w, nabla_b, [pieces(a) for a in nabla_w + nabla_b])
+        totals = self._totals  # grad_w then grad_b, layer by layer
+        for i, parts in enumerate(plan[2]):
+            if len(parts) == 1:
+                totals[i] += math.sqrt(parts[0].dot(parts[0]))
+            else:
+                totals[i] += math.sqrt(sum(p.dot(p) for p in parts))
         self.examples += m
         self.batches += 1
         self.eta = eta
@@ -108,12 +118,13 @@ class Recorder:
         saturated, near_zero = probe(self.network, self.probe_X)
         sizes = self.network.sizes
         abs_delta = self.engine.take_abs_delta_sums()
+        grad_w, grad_b = self._totals[: self.n_layers], self._totals[self.n_layers :]
         layers = [
             LayerDiagnostics(
                 layer=l + 1,
                 mean_abs_delta=abs_delta[l] / max(self.examples * sizes[l + 1], 1),
-                mean_grad_w_norm=self.grad_w[l] / self.eta / max(self.batches, 1),
-                mean_grad_b_norm=self.grad_b[l] / self.eta / max(self.batches, 1),
+                mean_grad_w_norm=grad_w[l] / self.eta / max(self.batches, 1),
+                mean_grad_b_norm=grad_b[l] / self.eta / max(self.batches, 1),
                 saturated_share=saturated[l],
                 near_zero_input_share=near_zero[l],
             )

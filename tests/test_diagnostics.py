@@ -148,3 +148,27 @@ def test_chunked_norm_is_the_norm(size):
 
     a = np.random.default_rng(size).standard_normal(size)
     assert norm(a) == pytest.approx(np.linalg.norm(a), rel=1e-13)
+
+
+def test_recorder_means_the_norms_of_every_step_across_batch_sizes_and_fresh_arrays():
+    from nnbp.backprop import MatrixEngine
+    from nnbp.diagnostics import Recorder
+
+    rng = np.random.default_rng(3)
+    recorder = Recorder(MatrixEngine(Network.initialise([5, 4, 3], rng)), rng.random((5, 2)))
+
+    def step() -> tuple[list, list]:
+        return [rng.random((4, 1)), rng.random((3, 1))], [rng.random((4, 5)), rng.random((3, 4))]
+
+    reused = step()
+    norms = []  # (‖w^1‖, ‖w^2‖, ‖b^1‖, ‖b^2‖) of each step, taken when it is recorded
+    # the same arrays again, new arrays for the same m, a partial batch, the reused arrays changed in place
+    for s, m in ((reused, 10), (step(), 10), (step(), 7), (reused, 10), (reused, 10)):
+        s[1][0] *= 1 + len(norms)
+        norms.append([np.linalg.norm(a) for a in s[1] + s[0]])
+        recorder.record_step(s, 0.5, m)
+    layers = recorder.end_epoch()
+    expected = np.mean(norms, axis=0) / 0.5
+    for l in range(2):
+        assert layers[l].mean_grad_w_norm == pytest.approx(expected[l], rel=1e-12)
+        assert layers[l].mean_grad_b_norm == pytest.approx(expected[2 + l], rel=1e-12)
