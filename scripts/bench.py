@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from tqdm import tqdm
@@ -48,38 +49,60 @@ def mark(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def train_overhead(dataset, repeats: int) -> tuple[float, float]:
-    """Median seconds of one epoch at mini-batch 10: bare engine steps vs `train` with its callbacks."""
-    bare, full = [], []
-    with open(os.devnull, "w") as devnull:
-        for _ in range(repeats):
-            rng = np.random.default_rng(0)
-            network = Network.initialise(SIZES, rng)
-            order = rng.permutation(len(dataset.train))
-            bare.append(_time_steps(MatrixEngine(network), dataset, order, 10, 3.0))
+def paired(base: Callable[[], float], other: Callable[[], float], repeats: int) -> tuple[list[float], list[float]]:
+    """Seconds of `base` and `other`, run back to back `repeats` times (the order alternates), so
+    each pair sees the same machine: their ratios are steadier than a ratio of separate medians."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for r in range(repeats):
+        for i in ((0, 1) if r % 2 == 0 else (1, 0)):
+            times[i].append((base, other)[i]())
+    return times
 
-            rng = np.random.default_rng(0)
-            network = Network.initialise(SIZES, rng)
+
+def overhead_line(what: str, base_label: str, other_label: str, times: tuple[list[float], list[float]],
+                  target: float) -> str:
+    ratios = [100 * (o / b - 1) for b, o in zip(*times)]
+    return (f"{what}: {base_label} {statistics.median(times[0]):.3f} s, {other_label} "
+            f"{statistics.median(times[1]):.3f} s (medians); per back-to-back pair +{statistics.median(ratios):.1f}% "
+            f"median, {min(ratios):+.1f}% to {max(ratios):+.1f}% over {len(ratios)} pairs (target <= {target:g}%)")
+
+
+def train_overhead(dataset, repeats: int) -> tuple[list[float], list[float]]:
+    """Seconds of one epoch at mini-batch 10: the bare engine's steps vs `train` with a progress bar
+    and the epoch's evaluation."""
+
+    def bare() -> float:
+        rng = np.random.default_rng(0)
+        network = Network.initialise(SIZES, rng)
+        return _time_steps(MatrixEngine(network), dataset, rng.permutation(len(dataset.train)), 10, 3.0)
+
+    def full() -> float:
+        rng = np.random.default_rng(0)
+        network = Network.initialise(SIZES, rng)
+        with open(os.devnull, "w") as devnull:  # a bar that draws, as on a terminal
             bar = tqdm(total=len(dataset.train), file=devnull, disable=False, mininterval=0.1)
             start = time.perf_counter()
             train(network, dataset, epochs=1, mini_batch_size=10, eta=3.0, rng=rng,
                   on_batch=bar.update, on_epoch=lambda r: None)
-            full.append(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
             bar.close()
-    return statistics.median(bare), statistics.median(full)
+        return seconds
+
+    return paired(bare, full, repeats)
 
 
-def diagnostics_overhead(dataset, repeats: int) -> dict[bool, list[float]]:
-    """Seconds of one training epoch at mini-batch 10 without and with diagnostics, interleaved
-    (the order alternates, so neither always runs second)."""
-    times: dict[bool, list[float]] = {False: [], True: []}
+def diagnostics_overhead(dataset, repeats: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Seconds of one training epoch at mini-batch 10 without and with diagnostics: its steps alone,
+    and the whole `train` call (the steps, the epoch's evaluation and, with diagnostics, the probe)."""
+    times: dict[str, tuple[list[float], list[float]]] = {"steps": ([], []), "whole": ([], [])}
     for r in range(repeats):
         for diagnostics in ((False, True) if r % 2 == 0 else (True, False)):
             rng = np.random.default_rng(0)
             network = Network.initialise(SIZES, rng)
-            history = train(network, dataset, epochs=1, mini_batch_size=10, eta=3.0, rng=rng,
-                            diagnostics=diagnostics)
-            times[diagnostics].append(history[0].seconds)
+            start = time.perf_counter()
+            history = train(network, dataset, epochs=1, mini_batch_size=10, eta=3.0, rng=rng, diagnostics=diagnostics)
+            times["whole"][diagnostics].append(time.perf_counter() - start)
+            times["steps"][diagnostics].append(history[0].seconds)
     return times
 
 
@@ -129,14 +152,12 @@ def main() -> None:
                   f" {r.floor_ratio:>7.2f} {tfloor:>6.1f} {mark(r.floor_ratio <= tfloor):>3} {r.max_grad_diff:>13.1e}")
         print(f"{'':>5} {'':>7} (float32 loop: {r32.loop_seconds_per_epoch:.4f} s/epoch)")
     print()
-    bare, full = train_overhead(dataset, args.repeats)
-    print(f"train epoch at mini-batch 10: bare engine {bare:.3f} s, train() with evaluation and progress bar "
-          f"{full:.3f} s: +{100 * (full / bare - 1):.1f}% (target <= 10%)")
-    times = diagnostics_overhead(dataset, max(args.repeats, 7))
-    for label, pick in (("median", statistics.median), ("fastest", min)):
-        plain, recorded = pick(times[False]), pick(times[True])
-        print(f"diagnostics at mini-batch 10 ({label} epoch): {plain:.3f} s without, {recorded:.3f} s with: "
-              f"+{100 * (recorded / plain - 1):.1f}% (target <= 15%)")
+    print(overhead_line("train epoch at mini-batch 10", "bare engine", "train() with evaluation and progress bar",
+                        train_overhead(dataset, max(args.repeats, 9)), 10))
+    diagnostics = diagnostics_overhead(dataset, max(args.repeats, 9))
+    print(overhead_line("diagnostics at mini-batch 10, an epoch's steps", "without", "with", diagnostics["steps"], 15))
+    print(overhead_line("diagnostics at mini-batch 10, a whole epoch (steps, evaluation, probe)", "without", "with",
+                        diagnostics["whole"], 15))
     print(f"peak memory of `nnbp train` on {dataset.name} (whole process): {train_peak_memory(args.dataset):.0f} MB "
           "(target <= 160 MB)")
 
