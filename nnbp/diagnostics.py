@@ -83,7 +83,7 @@ class Recorder:
     def __init__(self, engine: Any, probe_X: Array) -> None:
         self.engine, self.network, self.probe_X = engine, engine.network, probe_X
         self.n_layers = len(self.network.weights)
-        self._plans: dict[int, tuple[list[Array], list[Array], list[list[Array]]]] = {}
+        self._plans: dict[int, tuple[list[Array], list[Array], list[tuple[int, Array]]]] = {}
         self._reset()
 
     def _reset(self) -> None:
@@ -102,13 +102,14 @@ class Recorder:
         nabla_b, nabla_w = step
         plan = self._plans.get(m)
         if plan is None or plan[0] is not nabla_w or plan[1] is not nabla_b:
-            plan = self._plans[m] = (nabla_w, nabla_b, [pieces(a) for a in nabla_w + nabla_b])
-        totals = self._totals  # grad_w then grad_b, layer by layer
-        for i, parts in enumerate(plan[2]):
-            if len(parts) == 1:
-                totals[i] += math.sqrt(parts[0].dot(parts[0]))
-            else:
-                totals[i] += math.sqrt(sum(p.dot(p) for p in parts))
+            parts = [(i, p) for i, a in enumerate(nabla_w + nabla_b) for p in pieces(a)]
+            plan = self._plans[m] = (nabla_w, nabla_b, parts)
+        squares = [0.0] * len(self._totals)  # ‖·‖² of w^1 … w^L, then of b^1 … b^L
+        for i, part in plan[2]:
+            squares[i] += part.dot(part)
+        totals = self._totals
+        for i, square in enumerate(squares):
+            totals[i] += math.sqrt(square)
         self.examples += m
         self.batches += 1
         self.eta = eta
