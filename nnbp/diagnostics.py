@@ -36,11 +36,6 @@ def pieces(a: Array) -> list[Array]:
     return [flat[i : i + DOT_CHUNK] for i in range(0, flat.size, DOT_CHUNK)] or [flat]
 
 
-def norm(a: Array) -> float:
-    """‖a‖₂ (Frobenius for a matrix), by dot products over `pieces`."""
-    return math.sqrt(sum(p.dot(p) for p in pieces(a)))
-
-
 @dataclass(frozen=True)
 class LayerDiagnostics:
     """One layer of neurons l (1 = the first hidden layer), fed by w^l = weights_{l−1}, over one epoch."""

@@ -144,10 +144,13 @@ def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
 
 @pytest.mark.parametrize("size", [1, 8191, 8192, 8193, 30 * 784])
 def test_chunked_norm_is_the_norm(size):
-    from nnbp.diagnostics import norm
+    from nnbp.diagnostics import DOT_CHUNK, pieces
 
     a = np.random.default_rng(size).standard_normal(size)
-    assert norm(a) == pytest.approx(np.linalg.norm(a), rel=1e-13)
+    parts = pieces(a)
+    assert all(p.size <= DOT_CHUNK and np.shares_memory(p, a) for p in parts)
+    assert sum(p.size for p in parts) == size
+    assert math.sqrt(sum(p.dot(p) for p in parts)) == pytest.approx(np.linalg.norm(a), rel=1e-13)
 
 
 def test_recorder_means_the_norms_of_every_step_across_batch_sizes_and_fresh_arrays():
