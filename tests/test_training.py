@@ -203,3 +203,22 @@ def test_divergence_stops_at_the_end_of_the_mini_batch_without_warnings():
             train(network, dataset, epochs=3, mini_batch_size=4, eta=1000.0, rng=rng)
     assert e.value.epoch == 1 and e.value.batch is not None
     assert "try a smaller eta than 1000" in str(e.value)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_divergence_of_any_one_output_bias_is_caught_at_the_next_mini_batch(bad):
+    from nnbp.training import Diverged
+
+    dataset = tiny_dataset(n_train=200)
+    rng = np.random.default_rng(0)
+    network = Network.initialise([6, 5, 3], rng)
+    batches = []
+
+    def spoil(m):
+        batches.append(m)
+        if len(batches) == 3:
+            network.biases[-1][2, 0] = bad  # the last output neuron only
+
+    with pytest.raises(Diverged) as e:
+        train(network, dataset, epochs=1, mini_batch_size=4, eta=0.1, rng=rng, on_batch=spoil)
+    assert (e.value.epoch, e.value.batch) == (1, 4)
