@@ -21,7 +21,8 @@ from nnbp.network import Network
 
 Array = np.ndarray
 PROBE_SIZE = 1_000  # examples in the fixed batch on which diagnostics measure saturation
-GATHER_BYTES = 1 << 19  # training gathers mini-batches in groups of about this many bytes
+GATHER_BYTES = 1 << 19  # training gathers mini-batches in groups of about this many bytes of floats
+GATHER_MAX_BYTES = 1 << 22  # ... and of at least three mini-batches, up to this many bytes
 EVAL_CHUNK = 2_000  # columns per forward pass when evaluating, so evaluation never sets the memory peak
 
 
@@ -101,12 +102,16 @@ class Batcher:
     def batches(self, order: Array, m: int) -> Iterator[tuple[Array, Array]]:
         """X and Y of each mini-batch of m examples of `order` in turn (the last may be smaller).
 
-        Several mini-batches are gathered at once, up to about GATHER_BYTES of floats: at small m the
-        calls of a gather cost as much as the arithmetic of a step. Each X, Y is a view of the shared
-        arrays, valid until the next one is taken.
+        Several mini-batches are gathered at once: at small m the calls of a gather cost as much as
+        the arithmetic of a step, so a gather fills about GATHER_BYTES. It also takes at least three
+        mini-batches (up to GATHER_MAX_BYTES): the array a gather writes was read by the other core's
+        BLAS thread in the last step, and writing it again straight away waits on that core's cache
+        (converting a batch of 100 into it took 62–230 µs, into untouched memory 15–28 µs).
+        Each X, Y is a view of the shared arrays, valid until the next one is taken.
         """
-        row_bytes = self.split.images.shape[1] * self.dtype.itemsize
-        per_gather = m * max(1, GATHER_BYTES // (m * row_bytes))
+        batch_bytes = m * self.split.images.shape[1] * self.dtype.itemsize
+        group_bytes = min(max(3 * batch_bytes, GATHER_BYTES), GATHER_MAX_BYTES)
+        per_gather = m * max(1, group_bytes // batch_bytes)
         for start in range(0, len(order), per_gather):
             X, Y = self.gather(order[start : start + per_gather])
             for k in range(0, X.shape[1], m):

@@ -41,14 +41,23 @@ def test_gather_stacks_examples_as_scaled_columns_with_one_hot_targets():
     assert X5.shape == (6, 5) and Y5.shape == (3, 5)
 
 
-@pytest.mark.parametrize("gather_bytes", [1, 6 * 8 * 3, 1 << 19])  # one batch, three, everything at once
+@pytest.mark.parametrize(
+    ("gather_bytes", "max_bytes", "batches_per_gather"),
+    [(1, 1, 1), (1, 1 << 22, 3), (1 << 19, 1 << 22, None)],  # one batch, three, everything at once
+)
 @pytest.mark.parametrize("m", [1, 4, 23])
-def test_batches_are_the_mini_batches_of_the_order_gathered_in_groups(monkeypatch, gather_bytes, m):
+def test_batches_are_the_mini_batches_of_the_order_gathered_in_groups(
+    monkeypatch, gather_bytes, max_bytes, batches_per_gather, m
+):
     monkeypatch.setattr("nnbp.training.GATHER_BYTES", gather_bytes)
+    monkeypatch.setattr("nnbp.training.GATHER_MAX_BYTES", max_bytes)
     dataset = tiny_dataset()
     order = np.random.default_rng(1).permutation(len(dataset.train))
     batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float64))
     reference = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float64))
+    gathered = []
+    gather = batcher.gather
+    monkeypatch.setattr(batcher, "gather", lambda idx: gathered.append(len(idx)) or gather(idx))
     seen = []
     for k, (X, Y) in enumerate(batcher.batches(order, m)):
         idx = order[k * m : (k + 1) * m]
@@ -56,6 +65,8 @@ def test_batches_are_the_mini_batches_of_the_order_gathered_in_groups(monkeypatc
         assert np.array_equal(X, X_ref) and np.array_equal(Y, Y_ref)
         seen.append(X.shape[1])
     assert seen == [m] * (23 // m) + ([23 % m] if 23 % m else [])
+    per_gather = 23 if batches_per_gather is None else min(23, m * batches_per_gather)
+    assert gathered == [per_gather] * (23 // per_gather) + ([23 % per_gather] if 23 % per_gather else [])
 
 
 def test_same_seed_gives_bit_identical_weights():
