@@ -9,7 +9,7 @@ out for validation, as `nnbp train` does), at mini-batch sizes 10, 100 and 1000:
 - the cost of recording per-layer diagnostics, at mini-batch 10;
 - the peak resident memory of a whole `nnbp train` process on the full dataset.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/bench.py [--dataset NAME] [--repeats N]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/bench.py [--dataset NAME] [--repeats N] [--pairs N]
 
 Needs Fashion-MNIST where nnbp finds it (Debian: apt-get install dataset-fashion-mnist).
 """
@@ -63,7 +63,7 @@ def overhead_line(what: str, base_label: str, other_label: str, times: tuple[lis
                   target: float) -> str:
     ratios = [100 * (o / b - 1) for b, o in zip(*times)]
     return (f"{what}: {base_label} {statistics.median(times[0]):.3f} s, {other_label} "
-            f"{statistics.median(times[1]):.3f} s (medians); per back-to-back pair +{statistics.median(ratios):.1f}% "
+            f"{statistics.median(times[1]):.3f} s (medians); per back-to-back pair {statistics.median(ratios):+.1f}% "
             f"median, {min(ratios):+.1f}% to {max(ratios):+.1f}% over {len(ratios)} pairs (target <= {target:g}%)")
 
 
@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--dataset", default="fashion-mnist")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--loop-examples", type=int, default=5000)
+    parser.add_argument("--pairs", type=int, default=21,
+                        help="back-to-back pairs of epochs for each overhead (single pairs vary by ±30%% here)")
     args = parser.parse_args()
     try:
         dataset = load_dataset(args.dataset)
@@ -153,8 +155,8 @@ def main() -> None:
         print(f"{'':>5} {'':>7} (float32 loop: {r32.loop_seconds_per_epoch:.4f} s/epoch)")
     print()
     print(overhead_line("train epoch at mini-batch 10", "bare engine", "train() with evaluation and progress bar",
-                        train_overhead(dataset, max(args.repeats, 9)), 10))
-    diagnostics = diagnostics_overhead(dataset, max(args.repeats, 9))
+                        train_overhead(dataset, args.pairs), 10))
+    diagnostics = diagnostics_overhead(dataset, args.pairs)
     print(overhead_line("diagnostics at mini-batch 10, an epoch's steps", "without", "with", diagnostics["steps"], 15))
     print(overhead_line("diagnostics at mini-batch 10, a whole epoch (steps, evaluation, probe)", "without", "with",
                         diagnostics["whole"], 15))
