@@ -45,6 +45,17 @@ TARGETS = {  # mini-batch size: (float64 speedup, float32 speedup over the float
 }
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
 def mark(ok: bool) -> str:
     return "yes" if ok else "NO"
 
@@ -119,9 +130,9 @@ def train_peak_memory(dataset_name: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fashion-mnist")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--loop-examples", type=int, default=5000)
-    parser.add_argument("--pairs", type=int, default=21,
+    parser.add_argument("--repeats", type=positive, default=5)
+    parser.add_argument("--loop-examples", type=positive, default=5000)
+    parser.add_argument("--pairs", type=positive, default=21,
                         help="back-to-back pairs of epochs for each overhead (single pairs vary by ±30%% here)")
     args = parser.parse_args()
     try:
