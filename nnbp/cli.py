@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 import numpy as np
-from tqdm import tqdm
 
 from nnbp import __version__, run
 from nnbp.config import (
@@ -29,6 +28,7 @@ from nnbp.diagnostics import explain_slowest, probe
 from nnbp.errors import NnbpError
 from nnbp.network import Network
 from nnbp.store import load_network
+from nnbp.terminal import EpochProgress, StopOnSignals, Stopped, byte_bar, fetch_noting
 from nnbp.training import Diverged, EpochResult, evaluate, probe_batch, train
 
 
@@ -149,7 +149,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
 
     watched = history["evaluated_on"]
     first_epoch = len(history["epochs"]) + 1
-    progress = _Progress(len(dataset.train), config.epochs, first_epoch, quiet)
+    progress = EpochProgress(len(dataset.train), config.epochs, first_epoch, quiet)
 
     def on_epoch(result: EpochResult) -> None:
         progress.end_epoch()
@@ -167,7 +167,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
         progress.advance(m)
         stop.check()
 
-    with _StopOnSignals() as stop:
+    with StopOnSignals() as stop:
         try:
             train(
                 network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
@@ -175,7 +175,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
                 first_epoch=first_epoch, diagnostics=config.diagnostics, on_batch=on_batch,
                 on_epoch=on_epoch,
             )
-        except _Stopped as stopped:
+        except Stopped as stopped:
             progress.end_epoch()
             _exit_stopped(stopped.signum, output, history)
         except Diverged as e:
@@ -212,42 +212,6 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
     )
 
 
-class _Stopped(Exception):
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-
-
-class _StopOnSignals:
-    """SIGINT and SIGTERM ask training to stop at the end of the current mini-batch or save.
-
-    The handler only records the signal; `check()`, called between steps and after each epoch's
-    save, raises. So nothing is left half-done: an epoch is either saved whole or not at all.
-    A second signal while stopping falls back to Python's default behaviour.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __enter__(self) -> _StopOnSignals:
-        self.signum: int | None = None
-        self.previous = {s: signal.getsignal(s) for s in self.SIGNALS}
-        for s in self.SIGNALS:
-            signal.signal(s, self._record)
-        return self
-
-    def _record(self, signum: int, frame: Any) -> None:
-        self.signum = signum
-        for s in self.SIGNALS:
-            signal.signal(s, self.previous[s])
-
-    def check(self) -> None:
-        if self.signum is not None:
-            raise _Stopped(self.signum)
-
-    def __exit__(self, *exc: Any) -> None:
-        for s, handler in self.previous.items():
-            signal.signal(s, handler)
-
-
 def _exit_stopped(signum: int, output: Path, history: dict) -> None:
     name = signal.Signals(signum).name
     done = len(history["epochs"])
@@ -261,46 +225,8 @@ def _exit_stopped(signum: int, output: Path, history: dict) -> None:
 
 
 def _fetch_noting(quiet: bool) -> Any:
-    """A `fetch` for `load_dataset` that says it is downloading and shows a bar per file."""
-    from nnbp.download import REMOTE, fetch
-
-    def fetch_named(name: str, folder: Path) -> Path:
-        if not quiet:
-            click.echo(f"Dataset {name!r} is not on this machine: downloading it into {folder}", err=True)
-        return fetch(REMOTE[name], folder, progress=_byte_bar(quiet))
-
-    return fetch_named
-
-
-def _byte_bar(quiet: bool) -> Any:
-    def bar(name: str, total: int | None) -> tqdm:
-        return tqdm(total=total, desc=name, unit="B", unit_scale=True, leave=False,
-                    disable=True if quiet else None, file=sys.stderr)
-
-    return bar
-
-
-class _Progress:
-    """One tqdm bar per epoch on stderr; silent with --quiet or when stderr is not a terminal."""
-
-    def __init__(self, n_train: int, epochs: int, first_epoch: int, quiet: bool) -> None:
-        self.n_train, self.epochs, self.quiet = n_train, epochs, quiet
-        self.epoch = first_epoch - 1
-        self.bar: tqdm | None = None
-
-    def advance(self, m: int) -> None:
-        if self.bar is None:
-            self.epoch += 1
-            self.bar = tqdm(
-                total=self.n_train, desc=f"Epoch {self.epoch}/{self.epochs}", unit="ex",
-                leave=False, disable=True if self.quiet else None, file=sys.stderr,
-            )
-        self.bar.update(m)
-
-    def end_epoch(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+    """A `fetch` for `load_dataset` that says on stderr that it is downloading, with a bar per file."""
+    return fetch_noting(quiet, lambda line: click.echo(line, err=True))
 
 
 BENCH_HELP = """Time the matrix engine against the chapter's per-example loop on the same work.
@@ -495,7 +421,7 @@ def data_fetch(name: str, folder: Path | None) -> None:
 
     folder = folder or cache_dir() / name
     try:
-        fetch(REMOTE[name], folder, progress=_byte_bar(False))
+        fetch(REMOTE[name], folder, progress=byte_bar(False))
     except NnbpError as e:
         _fail(e)
     click.echo(f"{name}: {len(REMOTE[name].files)} files verified in {folder}")
