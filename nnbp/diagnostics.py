@@ -10,7 +10,6 @@ probe batch. Pure numpy: nothing here prints or writes.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,18 +21,7 @@ Array = np.ndarray
 SATURATION = 0.01  # σ'(z) below 1% of its largest value: a saturated neuron (for relu: a dead one)
 NEAR_ZERO = 0.01  # |a| below this: a near-zero input to the next layer
 PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}
-DOT_CHUNK = 8192  # OpenBLAS spreads longer dot products over its threads
-
-
-def pieces(a: Array) -> list[Array]:
-    """Flat views of `a` of at most DOT_CHUNK elements each: Σ p·p over them is ‖a‖².
-
-    A BLAS dot product longer than that wakes OpenBLAS's other threads, which cost more than the sum
-    itself: recording [784, 30, 10] at mini-batch 10 with one 23,520-element dot cost +20% of the
-    steps' time, in pieces +6.5% (medians of 15 back-to-back pairs, 2 BLAS threads).
-    """
-    flat = a.reshape(-1)
-    return [flat[i : i + DOT_CHUNK] for i in range(0, flat.size, DOT_CHUNK)] or [flat]
+STEPS_HELD = 256  # steps whose row norms the recorder holds before it sums them into layer norms
 
 
 @dataclass(frozen=True)
@@ -79,43 +67,49 @@ class Recorder:
     def __init__(self, engine: Any, probe_X: Array) -> None:
         self.engine, self.network, self.probe_X = engine, engine.network, probe_X
         self.n_layers = len(self.network.weights)
-        self._plans: dict[int, tuple[list[Array], list[Array], list[tuple[int, Array]]]] = {}
+        self._squares: Array | None = None  # (STEPS_HELD, rows): each held step's squared gradient rows
+        self._held = 0
         self._reset()
 
     def _reset(self) -> None:
-        self._totals = [0.0] * (2 * self.n_layers)  # Σ over steps of ‖step‖, for w^l then for b^l
+        self._totals = np.zeros(2 * self.n_layers)  # Σ over steps of ‖step‖, for w^1 … w^L, then b^1 … b^L
         self.examples = 0
         self.batches = 0
         self.eta = 1.0
 
-    def record_step(self, step: tuple[list[Array], list[Array]], eta: float, m: int) -> None:
-        """Take one step, (η/m) Σ_x ∇C_x as the engine made it, of a batch of m examples.
+    def record_step(self, eta: float, m: int) -> None:
+        """Take the step the engine just made, (η/m) Σ_x ∇C_x, of a batch of m examples.
 
         Norms are kept scaled by η (the batch's ∂C/∂w is Σ_x ∇C_x / m = step / η); `end_epoch`
-        divides once. This runs after every mini-batch, so it does as little as it can: the engine
-        hands back the same arrays for every batch of a size, so their flat pieces are made once.
+        divides once. This runs after every mini-batch, so it is one call: the squares of the rows
+        the engine's gradient arrays fill (`GradientArrays`), held until `_sum_held` makes them norms.
         """
-        nabla_b, nabla_w = step
-        plan = self._plans.get(m)
-        if plan is None or plan[0] is not nabla_w or plan[1] is not nabla_b:
-            parts = [(i, p) for i, a in enumerate(nabla_w + nabla_b) for p in pieces(a)]
-            plan = self._plans[m] = (nabla_w, nabla_b, parts)
-        squares = [0.0] * len(self._totals)  # ‖·‖² of w^1 … w^L, then of b^1 … b^L
-        for i, part in plan[2]:
-            squares[i] += part.dot(part)
-        totals = self._totals
-        for i, square in enumerate(squares):
-            totals[i] += math.sqrt(square)
+        gradient = self.engine.gradient_arrays(m)
+        if self._squares is None:
+            self._starts = gradient.starts
+            self._squares = np.empty((STEPS_HELD, len(gradient.rows)), gradient.rows.dtype)
+        np.vecdot(gradient.rows, gradient.rows, out=self._squares[self._held])
+        self._held += 1
+        if self._held == STEPS_HELD:
+            self._sum_held()
         self.examples += m
         self.batches += 1
         self.eta = eta
+
+    def _sum_held(self) -> None:
+        """Add each held step's ‖∇w^l‖ and ‖∇b^l‖ (the square root of the sum of its rows) to the totals."""
+        if self._held:
+            squares = np.add.reduceat(self._squares[: self._held], self._starts[:-1], axis=1, dtype=np.float64)
+            self._totals += np.sqrt(squares).sum(axis=0)
+            self._held = 0
 
     def end_epoch(self) -> list[LayerDiagnostics]:
         """The epoch's figures, layer by layer; then start the next epoch's from zero."""
         saturated, near_zero = probe(self.network, self.probe_X)
         sizes = self.network.sizes
         abs_delta = self.engine.take_abs_delta_sums()
-        grad_w, grad_b = self._totals[: self.n_layers], self._totals[self.n_layers :]
+        self._sum_held()
+        grad_w, grad_b = self._totals[: self.n_layers].tolist(), self._totals[self.n_layers :].tolist()
         layers = [
             LayerDiagnostics(
                 layer=l + 1,

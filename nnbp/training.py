@@ -205,12 +205,12 @@ def train(
             start = time.perf_counter()
             order = rng.permutation(n)
             for batch, (X, Y) in enumerate(batcher.batches(order, mini_batch_size), 1):
-                step = sgd_step(engine_, X, Y, eta, lmbda, n)
+                sgd_step(engine_, X, Y, eta, lmbda, n)
                 # NaN or inf in any b^L: Σ_j b^L_j as one dot product, a third of .sum()'s cost
                 if not math.isfinite(output_biases.dot(ones)):
                     raise Diverged(epoch, batch, eta)
                 if recorder is not None:
-                    recorder.record_step(step, eta, X.shape[1])
+                    recorder.record_step(eta, X.shape[1])
                 if on_batch is not None:
                     on_batch(X.shape[1])
             seconds = time.perf_counter() - start

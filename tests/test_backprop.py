@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import random_batch, small_network
-from nnbp.backprop import ENGINES, LoopEngine, MatrixEngine, Workspace, backprop, sgd_step
+from nnbp.backprop import ENGINES, ROW, GradientArrays, LoopEngine, MatrixEngine, Workspace, backprop, sgd_step
 from nnbp.network import Network
 
 
@@ -116,6 +116,36 @@ def test_engines_reuse_their_arrays_across_batches_and_sizes(rng):
         expected = backprop_loop(network, X, Y)
         assert_gradients_close(matrix.backprop(X, Y), expected, rtol=1e-12, atol=1e-15)
         assert_gradients_close(loop.backprop(X, Y), expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("sizes", [[5, 4, 3], [784, 30, 10], [1100, 2, 1030, 1]])
+def test_gradient_arrays_fill_whole_zero_padded_rows_without_overlap(sizes):
+    """Each ∇ array starts a row of its own; summing a layer's squared rows gives its squared norm."""
+    gradient = GradientArrays(sizes, np.float64)
+    arrays = gradient.nabla_w + gradient.nabla_b
+    assert [a.shape for a in gradient.nabla_w] == [(n_out, n_in) for n_in, n_out in zip(sizes, sizes[1:])]
+    assert [a.shape for a in gradient.nabla_b] == [(n, 1) for n in sizes[1:]]
+    for i, a in enumerate(arrays):
+        assert np.shares_memory(a, gradient.rows) and a.flags.c_contiguous
+        a[...] = i + 1  # distinct values: an overlap would overwrite an earlier array's
+    for i, (a, start, end) in enumerate(zip(arrays, gradient.starts, gradient.starts[1:])):
+        assert np.all(a == i + 1)
+        block = gradient.rows[start:end].reshape(-1)
+        assert np.all(block[: a.size] == i + 1) and np.all(block[a.size :] == 0)  # then padding
+        assert end - start == -(-a.size // ROW)
+    assert gradient.starts[-1] == len(gradient.rows)
+
+
+@pytest.mark.parametrize("engine", [MatrixEngine, LoopEngine])
+def test_engines_name_the_gradient_arrays_they_wrote(engine, rng):
+    sizes = [5, 4, 3]
+    network = small_network(sizes)
+    e = engine(network)
+    for m in (4, 1, 4):
+        X, Y = random_batch(sizes, m, rng)
+        nabla_b, nabla_w = e.backprop(X, Y)
+        gradient = e.gradient_arrays(m)
+        assert all(a is b for a, b in zip(nabla_b + nabla_w, gradient.nabla_b + gradient.nabla_w))
 
 
 def test_engines_do_not_modify_the_batch_or_the_network(rng):

@@ -142,36 +142,27 @@ def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("size", [1, 8191, 8192, 8193, 30 * 784])
-def test_chunked_norm_is_the_norm(size):
-    from nnbp.diagnostics import DOT_CHUNK, pieces
-
-    a = np.random.default_rng(size).standard_normal(size)
-    parts = pieces(a)
-    assert all(p.size <= DOT_CHUNK and np.shares_memory(p, a) for p in parts)
-    assert sum(p.size for p in parts) == size
-    assert math.sqrt(sum(p.dot(p) for p in parts)) == pytest.approx(np.linalg.norm(a), rel=1e-13)
-
-
-def test_recorder_means_the_norms_of_every_step_across_batch_sizes_and_fresh_arrays():
-    from nnbp.backprop import MatrixEngine
+@pytest.mark.parametrize("engine", ["matrix", "loop"])
+def test_recorder_means_the_norms_of_every_step_across_batch_sizes(engine, monkeypatch):
+    """Full and partial batches, and more steps than the recorder holds before it sums them."""
+    from nnbp import diagnostics
+    from nnbp.backprop import ENGINES, sgd_step
     from nnbp.diagnostics import Recorder
 
+    monkeypatch.setattr(diagnostics, "STEPS_HELD", 3)
     rng = np.random.default_rng(3)
-    recorder = Recorder(MatrixEngine(Network.initialise([5, 4, 3], rng)), rng.random((5, 2)))
-
-    def step() -> tuple[list, list]:
-        return [rng.random((4, 1)), rng.random((3, 1))], [rng.random((4, 5)), rng.random((3, 4))]
-
-    reused = step()
-    norms = []  # (‖w^1‖, ‖w^2‖, ‖b^1‖, ‖b^2‖) of each step, taken when it is recorded
-    # the same arrays again, new arrays for the same m, a partial batch, the reused arrays changed in place
-    for s, m in ((reused, 10), (step(), 10), (step(), 7), (reused, 10), (reused, 10)):
-        s[1][0] *= 1 + len(norms)
-        norms.append([np.linalg.norm(a) for a in s[1] + s[0]])
-        recorder.record_step(s, 0.5, m)
+    network = Network.initialise([300, 40, 4, 3], rng)  # ∇w^1 spans 12 rows, the last one partly
+    engine_ = ENGINES[engine](network)
+    recorder = Recorder(engine_, rng.random((300, 2)))
+    norms = []  # (‖w^1‖, ‖w^2‖, ‖w^3‖, ‖b^1‖, ‖b^2‖, ‖b^3‖) of each step, taken as it is recorded
+    for m in (10, 10, 7, 10, 1, 10, 7, 10):
+        X, Y = rng.random((300, m)), np.eye(3)[:, rng.integers(0, 3, m)]
+        nabla_b, nabla_w = sgd_step(engine_, X, Y, eta=0.5)
+        norms.append([np.linalg.norm(a) for a in nabla_w + nabla_b])
+        recorder.record_step(0.5, m)
     layers = recorder.end_epoch()
     expected = np.mean(norms, axis=0) / 0.5
-    for l in range(2):
+    for l in range(3):
         assert layers[l].mean_grad_w_norm == pytest.approx(expected[l], rel=1e-12)
-        assert layers[l].mean_grad_b_norm == pytest.approx(expected[2 + l], rel=1e-12)
+        assert layers[l].mean_grad_b_norm == pytest.approx(expected[3 + l], rel=1e-12)
+    assert recorder.end_epoch()[0].mean_grad_w_norm == 0.0  # the next epoch starts from nothing
