@@ -207,7 +207,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
     best = history["epochs"][history["best_epoch"] - 1]
     click.echo(
         f"Saved {output / 'weights.npz'}: test accuracy {100 * test_figures['accuracy']:.2f}% "
-        f"({test_figures['correct']} / {test_figures['total']}) after {config.epochs} epochs; "
+        f"({test_figures['correct']} / {test_figures['total']}) after {config.epochs} epoch{'s' if config.epochs != 1 else ''}; "
         f"best {watched} accuracy {100 * best['accuracy']:.2f}% at epoch {best['epoch']}"
     )
 

@@ -41,6 +41,7 @@ def test_train_then_eval_agree(runner, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Epoch 1/2: ") and " / 2000 test (" in lines[0]
     assert lines[2].startswith(f"Saved {tmp_path / 'run' / 'weights.npz'}: test accuracy")
+    assert " after 2 epochs; " in lines[2]
     run = tmp_path / "run"
     assert sorted(p.name for p in run.iterdir()) == ["config.yaml", "history.json", "weights.npz"]
     history = json.loads((run / "history.json").read_text())["epochs"]
@@ -70,6 +71,7 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.count("\n") == 1 and result.stdout.startswith("Saved ")
+    assert " after 1 epoch; " in result.stdout
     with np.load(out / "weights.npz") as npz:
         meta = json.loads(str(npz["meta"]))
         assert npz["weights_0"].dtype == np.float32
