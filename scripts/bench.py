@@ -6,10 +6,10 @@ out for validation, as `nnbp train` does), at mini-batch sizes 10, 100 and 1000:
 - float32: matrix engine vs the float64 loop timed just before it in the same run;
 - each engine's time over the bare matrix products of its steps (the floor);
 - `nnbp train`'s epoch against the bare engine's (evaluation, progress bar and history included);
-- the cost of recording per-layer diagnostics, at mini-batch 10;
+- the cost of recording per-layer diagnostics, at mini-batch 10, over whole epochs and inside them;
 - the peak resident memory of a whole `nnbp train` process on the full dataset.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/bench.py [--dataset NAME] [--repeats N] [--pairs N]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/bench.py [--dataset NAME] [--repeats N] [--pairs N] [--rounds N]
 
 Needs Fashion-MNIST where nnbp finds it (Debian: apt-get install dataset-fashion-mnist).
 """
@@ -30,12 +30,13 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from nnbp.backprop import MatrixEngine
+from nnbp.backprop import MatrixEngine, sgd_step
 from nnbp.bench import _time_steps, bench, environment
 from nnbp.data import load_dataset
+from nnbp.diagnostics import Recorder
 from nnbp.errors import NnbpError
 from nnbp.network import Network
-from nnbp.training import train
+from nnbp.training import Batcher, probe_batch, train
 
 SIZES = [784, 30, 10]
 TARGETS = {  # mini-batch size: (float64 speedup, float32 speedup over the float64 loop, floor ratio)
@@ -127,6 +128,45 @@ def diagnostics_overhead(dataset, repeats: int) -> dict[str, tuple[list[float], 
     return times
 
 
+def diagnostics_in_steps(dataset, rounds: int, segment: int = 3000) -> tuple[list[float], list[float]]:
+    """Microseconds per step at mini-batch 10 without and with recording, in alternating segments of
+    `segment` examples inside one run of steps (the order alternates): a step with recording is timed
+    a moment after one without, so the machine's slow spells, which last seconds, hit both alike.
+
+    Both engines train one network; one tracks |δ| and its steps are recorded, as `train` does.
+    """
+    network = Network.initialise(SIZES, np.random.default_rng(0))
+    plain, tracked = MatrixEngine(network), MatrixEngine(network, track_deltas=True)
+    recorder = Recorder(tracked, probe_batch(dataset, network.dtype))
+    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
+    rng = np.random.default_rng(1)
+    times: tuple[list[float], list[float]] = ([], [])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):  # as `train`
+        for r in range(rounds):
+            order = rng.permutation(len(dataset.train))
+            for j, start in enumerate(range(0, len(order) - 2 * segment + 1, 2 * segment)):
+                for k, record in enumerate((False, True) if (j + r) % 2 == 0 else (True, False)):
+                    idx = order[start + k * segment : start + (k + 1) * segment]
+                    engine = tracked if record else plain
+                    begin = time.perf_counter()
+                    for X, Y in batcher.batches(idx, 10):
+                        sgd_step(engine, X, Y, 3.0)
+                        if record:
+                            recorder.record_step(3.0, X.shape[1])
+                    times[record].append((time.perf_counter() - begin) / -(-len(idx) // 10) * 1e6)
+    return times
+
+
+def in_steps_line(times: tuple[list[float], list[float]], target: float) -> str:
+    extra = [w - o for o, w in zip(*times)]
+    ratios = [100 * (w / o - 1) for o, w in zip(*times)]
+    q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
+    return (f"diagnostics at mini-batch 10, inside training (alternating segments): a step "
+            f"{statistics.median(times[0]):.1f} µs without, +{statistics.median(extra):.1f} µs with "
+            f"(medians); per adjacent pair {statistics.median(ratios):+.1f}% median, quartiles {q1:+.1f}% to "
+            f"{q3:+.1f}% over {len(ratios)} pairs (target <= {target:g}%)")
+
+
 def train_peak_memory(dataset_name: str) -> float:
     """Maximum resident set size, in MB, of `python -m nnbp train` for one epoch on the whole dataset."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,6 +184,8 @@ def main() -> None:
     parser.add_argument("--loop-examples", type=positive, default=5000)
     parser.add_argument("--pairs", type=positive, default=21,
                         help="back-to-back pairs of epochs for each overhead (single pairs vary by ±30%% here)")
+    parser.add_argument("--rounds", type=positive, default=10,
+                        help="epochs of alternating segments for the diagnostics timed inside training")
     args = parser.parse_args()
     try:
         dataset = load_dataset(args.dataset)
@@ -182,6 +224,7 @@ def main() -> None:
                         diagnostics["steps"], 15))
     print(overhead_line("diagnostics at mini-batch 10, the whole second epoch (steps, progress bar, evaluation, probe)",
                         "without", "with", diagnostics["whole"], 15))
+    print(in_steps_line(diagnostics_in_steps(dataset, args.rounds), 15))
     print(f"peak memory of `nnbp train` on {dataset.name} (whole process): {train_peak_memory(args.dataset):.0f} MB "
           "(target <= 160 MB)")
 

@@ -16,6 +16,7 @@ BENCH = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
         (["--pairs", "0"], "argument --pairs: 0 is less than 1"),
         (["--repeats", "x"], "argument --repeats: 'x' is not a whole number"),
         (["--loop-examples", "-3"], "argument --loop-examples: -3 is less than 1"),
+        (["--rounds", "0"], "argument --rounds: 0 is less than 1"),
     ],
 )
 def test_bench_script_refuses_bad_counts(args, message):
@@ -50,3 +51,14 @@ def test_bench_script_times_the_overheads_in_pairs_on_the_sample():
         assert all(whole > steps for steps, whole in zip(times["steps"][variant], times["whole"][variant]))
     line = script.overhead_line("x", "a", "b", times["steps"], 15)
     assert "over 2 pairs (target <= 15%)" in line
+
+
+def test_bench_script_times_diagnostics_inside_training_in_adjacent_segments():
+    from nnbp.data import load_dataset
+
+    script = load_bench_script()
+    dataset = load_dataset("mnist-sample")  # 8,000 training examples: 8 pairs of 500 per round
+    without, with_ = script.diagnostics_in_steps(dataset, 2, segment=500)
+    assert len(without) == len(with_) == 16 and all(t > 0 for t in without + with_)
+    line = script.in_steps_line((without, with_), 15)
+    assert "over 16 pairs (target <= 15%)" in line
