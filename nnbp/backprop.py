@@ -29,16 +29,17 @@ ROW = 1024  # elements in a row of `GradientArrays.rows`: a BLAS dot this long s
 class GradientArrays:
     """∇b^l and ∇w^l of every layer, laid out in the rows of one zero-padded (k, ROW) matrix.
 
-    Each array fills whole rows (its last one padded with zeros that nothing writes), so one call,
-    `np.vecdot(rows, rows)`, squares every row and a layer's ‖∇w^l‖² is the sum over its rows. That
-    is how diagnostics take every step's norms in one call (six dot calls took 2.4 µs a step more).
+    Each array starts a row and takes whole rows (the last padded with zeros that nothing writes),
+    so one call, `np.vecdot(rows, rows)`, squares every row, and a layer's ‖∇w^l‖² is the sum over
+    its rows: diagnostics take every step's norms that way (six dot calls took 2.4 µs a step more).
     """
 
     def __init__(self, sizes: list[int], dtype: np.dtype) -> None:
         layers = list(zip(sizes[:-1], sizes[1:]))
         shapes = [(n_out, n_in) for n_in, n_out in layers] + [(n_out, 1) for _, n_out in layers]
         row_counts = [math.ceil(n_out * n_in / ROW) for n_out, n_in in shapes]
-        self.starts = [int(s) for s in np.cumsum([0] + row_counts)]  # first row of ∇w^1 … ∇w^L, ∇b^1 … ∇b^L; end
+        # the first row of ∇w^1 … ∇w^L, then of ∇b^1 … ∇b^L, then the number of rows
+        self.starts = [int(s) for s in np.cumsum([0] + row_counts)]
         self.rows = np.zeros((self.starts[-1], ROW), dtype)
         flat = self.rows.reshape(-1)
         arrays = [flat[start * ROW : start * ROW + n * k].reshape(n, k) for start, (n, k) in zip(self.starts, shapes)]

@@ -205,9 +205,10 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
     if summary and not quiet:
         click.echo(summary)
     best = history["epochs"][history["best_epoch"] - 1]
+    epochs = f"{config.epochs} epoch" + ("s" if config.epochs != 1 else "")
     click.echo(
         f"Saved {output / 'weights.npz'}: test accuracy {100 * test_figures['accuracy']:.2f}% "
-        f"({test_figures['correct']} / {test_figures['total']}) after {config.epochs} epoch{'s' if config.epochs != 1 else ''}; "
+        f"({test_figures['correct']} / {test_figures['total']}) after {epochs}; "
         f"best {watched} accuracy {100 * best['accuracy']:.2f}% at epoch {best['epoch']}"
     )
 

@@ -162,7 +162,7 @@ def in_steps_line(times: tuple[list[float], list[float]], target: float) -> str:
     ratios = [100 * (w / o - 1) for o, w in zip(*times)]
     q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
     return (f"diagnostics at mini-batch 10, inside training (alternating segments): a step "
-            f"{statistics.median(times[0]):.1f} µs without, +{statistics.median(extra):.1f} µs with "
+            f"{statistics.median(times[0]):.1f} µs without, {statistics.median(extra):+.1f} µs with "
             f"(medians); per adjacent pair {statistics.median(ratios):+.1f}% median, quartiles {q1:+.1f}% to "
             f"{q3:+.1f}% over {len(ratios)} pairs (target <= {target:g}%)")
 
