@@ -134,6 +134,11 @@ def test_gradient_arrays_fill_whole_zero_padded_rows_without_overlap(sizes):
         assert np.all(block[: a.size] == i + 1) and np.all(block[a.size :] == 0)  # then padding
         assert end - start == -(-a.size // ROW)
     assert gradient.starts[-1] == len(gradient.rows)
+    for a in arrays:
+        a[...] = np.random.default_rng(a.size).standard_normal(a.shape)
+    row_squares = np.vecdot(gradient.rows, gradient.rows)
+    layer_squares = np.add.reduceat(row_squares, gradient.starts[:-1])
+    np.testing.assert_allclose(layer_squares, [np.sum(a * a) for a in arrays], rtol=1e-12)
 
 
 @pytest.mark.parametrize("engine", [MatrixEngine, LoopEngine])
