@@ -18,8 +18,8 @@ from typing import Callable
 
 import numpy as np
 
-from nnbp.backprop import LoopEngine, MatrixEngine, outer_sum, sgd_step
-from nnbp.dataset import Dataset
+from nnbp.backprop import ENGINES, Workspaces, outer_sum, sgd_step
+from nnbp.data.dataset import Dataset
 from nnbp.network import Network
 from nnbp.training import Batcher
 
@@ -61,12 +61,13 @@ class BenchResult:
         return d
 
 
-def _time_steps(engine: MatrixEngine | LoopEngine, dataset: Dataset, order: Array, m: int, eta: float) -> float:
+def _time_steps(engine: str, network: Network, dataset: Dataset, order: Array, m: int, eta: float) -> float:
     """Seconds for SGD steps over `order` in batches of m, gathering each batch as training does."""
-    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, engine.network.dtype)
+    backprop, workspaces = ENGINES[engine], Workspaces(network)
+    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     start = time.perf_counter()
     for X, Y in batcher.batches(order, m):
-        sgd_step(engine, X, Y, eta)
+        sgd_step(network, backprop(network, X, Y, workspaces), eta, X.shape[1])
     return time.perf_counter() - start
 
 
@@ -102,8 +103,8 @@ def _time_floor(step: Callable[[], None], n_steps: int) -> float:
 def max_grad_diff(network: Network, dataset: Dataset, idx: Array) -> float:
     """The largest difference between the two engines' gradients (means over the batch) on one batch."""
     X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype).gather(idx)
-    matrix = MatrixEngine(network.copy()).backprop(X, Y)
-    loop = LoopEngine(network.copy()).backprop(X, Y)
+    matrix = ENGINES["matrix"](network, X, Y)
+    loop = ENGINES["loop"](network, X, Y)
     diffs = [np.abs(a - b).max() for a, b in zip(matrix[0] + matrix[1], loop[0] + loop[1])]
     return float(max(diffs)) / len(idx)
 
@@ -140,17 +141,17 @@ def bench(
     n_steps = -(-len(matrix_order) // m)
 
     def run_matrix() -> float:
-        return _time_steps(MatrixEngine(initial.copy()), dataset, matrix_order, m, eta) * n / len(matrix_order)
+        return _time_steps("matrix", initial.copy(), dataset, matrix_order, m, eta) * n / len(matrix_order)
 
     def run_loop() -> float:
-        return _time_steps(LoopEngine(initial.copy()), dataset, loop_order, m, eta) * n / len(loop_order)
+        return _time_steps("loop", initial.copy(), dataset, loop_order, m, eta) * n / len(loop_order)
 
     def run_floor() -> float:
         return _time_floor(floor, n_steps) * n / len(matrix_order)
 
     warm = order[: min(n, 3 * m)]  # warm-up: caches, BLAS threads, workspaces
-    _time_steps(MatrixEngine(initial.copy()), dataset, warm, m, eta)
-    _time_steps(LoopEngine(initial.copy()), dataset, warm, m, eta)
+    _time_steps("matrix", initial.copy(), dataset, warm, m, eta)
+    _time_steps("loop", initial.copy(), dataset, warm, m, eta)
     _time_floor(floor, 3)
 
     times: dict[str, list[float]] = {"matrix": [], "loop": [], "floor": []}

@@ -23,7 +23,7 @@ from nnbp.config import (
     read_config_file,
 )
 from nnbp.data import load_dataset
-from nnbp.dataset import Dataset
+from nnbp.data.dataset import Dataset
 from nnbp.diagnostics import explain_slowest, probe
 from nnbp.errors import NnbpError
 from nnbp.network import Network
@@ -138,7 +138,7 @@ def train_cmd(config_path: Path | None, resume_dir: Path | None, force: bool, qu
             history = {"evaluated_on": "validation" if dataset.validation is not None else "test",
                        "epochs": []}
             if config.diagnostics:
-                saturated, near_zero = probe(network, probe_batch(dataset, network.dtype))
+                saturated, near_zero = probe(network, probe_batch(dataset, network.dtype)[0])
                 history["initial_diagnostics"] = [
                     {"layer": l + 1, "saturated_share": s, "near_zero_input_share": z}
                     for l, (s, z) in enumerate(zip(saturated, near_zero))
@@ -418,7 +418,7 @@ def data_fetch(name: str, folder: Path | None) -> None:
       nnbp data fetch fashion-mnist
     """
     from nnbp.data import cache_dir
-    from nnbp.download import REMOTE, fetch
+    from nnbp.data.download import REMOTE, fetch
 
     folder = folder or cache_dir() / name
     try:

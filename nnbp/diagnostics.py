@@ -3,25 +3,25 @@
 - BP4, ∂C/∂w = a_in · δ_out: a weight fed by a near-zero activation learns slowly;
 - BP1 and BP2 carry σ'(z): a saturated neuron (σ'(z) ≈ 0) learns slowly and passes little error back.
 
-While training runs, `Recorder.record_step` takes what each step already computed (the δ^l and the
-gradients) — no extra pass over the data; `Recorder.end_epoch` adds figures measured on a fixed
-probe batch. Pure numpy: nothing here prints or writes.
+While training runs, `Recorder.record_step` reads the gradient each step returns (its norms);
+`Recorder.end_epoch` adds figures measured on a fixed probe batch: mean |δ|, saturated neurons,
+near-zero inputs. Nothing here changes training. Pure numpy: nothing here prints or writes.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 
+from nnbp.backprop import Gradient, Workspaces, backprop
 from nnbp.network import Network
 
 Array = np.ndarray
 SATURATION = 0.01  # σ'(z) below 1% of its largest value: a saturated neuron (for relu: a dead one)
 NEAR_ZERO = 0.01  # |a| below this: a near-zero input to the next layer
 PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}
-STEPS_HELD = 256  # steps whose row norms the recorder holds before it sums them into layer norms
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class LayerDiagnostics:
     """One layer of neurons l (1 = the first hidden layer), fed by w^l = weights_{l−1}, over one epoch."""
 
     layer: int
-    mean_abs_delta: float  # mean |δ_j^{x,l}| over the epoch's examples and the layer's neurons
+    mean_abs_delta: float  # probe: mean |δ_j^{x,l}| over the probe's examples and the layer's neurons
     mean_grad_w_norm: float  # mean over the epoch's mini-batches of ‖∂C/∂w^l‖ (Frobenius)
     mean_grad_b_norm: float  # the same for ‖∂C/∂b^l‖
     saturated_share: float | None  # probe: share of (neuron, example) with σ'(z) < 1% of its max
@@ -57,69 +57,51 @@ def probe(network: Network, X: Array) -> tuple[list[float | None], list[float]]:
     return saturated, near_zero
 
 
+def mean_abs_deltas(network: Network, X: Array, Y: Array) -> list[float]:
+    """Mean |δ^l| of each layer over the columns of X (n_0, m) with targets Y, from one backprop."""
+    workspaces = Workspaces(network)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        backprop(network, X, Y, workspaces)
+    return [float(np.mean(np.abs(delta))) for delta in workspaces[X.shape[1]].deltas]
+
+
 class Recorder:
-    """Accumulates one epoch's per-layer figures from the steps training takes anyway.
+    """Accumulates one epoch's per-layer figures: gradient norms from every step, the rest on a probe
+    batch (X (n_0, k), Y (n_L, k), fixed for the run) at the epoch's end."""
 
-    The engine (made with `track_deltas=True`) sums |δ| itself as it goes; the recorder takes the
-    gradient norms of each step and, at the end of the epoch, the engine's sums and the probe.
-    """
-
-    def __init__(self, engine: Any, probe_X: Array) -> None:
-        self.engine, self.network, self.probe_X = engine, engine.network, probe_X
-        self.n_layers = len(self.network.weights)
-        self._squares: Array | None = None  # (STEPS_HELD, rows): each held step's squared gradient rows
-        self._held = 0
+    def __init__(self, network: Network, probe_X: Array, probe_Y: Array) -> None:
+        self.network, self.probe_X, self.probe_Y = network, probe_X, probe_Y
         self._reset()
 
     def _reset(self) -> None:
-        self._totals = np.zeros(2 * self.n_layers)  # Σ over steps of ‖step‖, for w^1 … w^L, then b^1 … b^L
-        self.examples = 0
+        n_layers = len(self.network.weights)
+        self.grad_w = [0.0] * n_layers  # Σ over steps of ‖∂C/∂w^l‖
+        self.grad_b = [0.0] * n_layers
         self.batches = 0
-        self.eta = 1.0
 
-    def record_step(self, eta: float, m: int) -> None:
-        """Take the step the engine just made, (η/m) Σ_x ∇C_x, of a batch of m examples.
-
-        Norms are kept scaled by η (the batch's ∂C/∂w is Σ_x ∇C_x / m = step / η); `end_epoch`
-        divides once. This runs after every mini-batch, so it is one call: the squares of the rows
-        the engine's gradient arrays fill (`GradientArrays`), held until `_sum_held` makes them norms.
-        """
-        gradient = self.engine.gradient_arrays(m)
-        if self._squares is None:
-            self._starts = gradient.starts
-            self._squares = np.empty((STEPS_HELD, len(gradient.rows)), gradient.rows.dtype)
-        np.vecdot(gradient.rows, gradient.rows, out=self._squares[self._held])
-        self._held += 1
-        if self._held == STEPS_HELD:
-            self._sum_held()
-        self.examples += m
+    def record_step(self, gradient: Gradient, m: int) -> None:
+        """Take the norms of one step's gradient Σ_x ∇C_x over a batch of m examples, before the step."""
+        nabla_b, nabla_w = gradient
+        for l, (nb, nw) in enumerate(zip(nabla_b, nabla_w)):
+            self.grad_w[l] += math.sqrt(np.vdot(nw, nw)) / m  # ∂C/∂w = Σ_x ∇C_x / m
+            self.grad_b[l] += math.sqrt(np.vdot(nb, nb)) / m
         self.batches += 1
-        self.eta = eta
-
-    def _sum_held(self) -> None:
-        """Add each held step's ‖∇w^l‖ and ‖∇b^l‖ (the square root of the sum of its rows) to the totals."""
-        if self._held:
-            squares = np.add.reduceat(self._squares[: self._held], self._starts[:-1], axis=1, dtype=np.float64)
-            self._totals += np.sqrt(squares).sum(axis=0)
-            self._held = 0
 
     def end_epoch(self) -> list[LayerDiagnostics]:
         """The epoch's figures, layer by layer; then start the next epoch's from zero."""
         saturated, near_zero = probe(self.network, self.probe_X)
-        sizes = self.network.sizes
-        abs_delta = self.engine.take_abs_delta_sums()
-        self._sum_held()
-        grad_w, grad_b = self._totals[: self.n_layers].tolist(), self._totals[self.n_layers :].tolist()
+        abs_delta = mean_abs_deltas(self.network, self.probe_X, self.probe_Y)
+        batches = max(self.batches, 1)
         layers = [
             LayerDiagnostics(
                 layer=l + 1,
-                mean_abs_delta=abs_delta[l] / max(self.examples * sizes[l + 1], 1),
-                mean_grad_w_norm=grad_w[l] / self.eta / max(self.batches, 1),
-                mean_grad_b_norm=grad_b[l] / self.eta / max(self.batches, 1),
+                mean_abs_delta=abs_delta[l],
+                mean_grad_w_norm=self.grad_w[l] / batches,
+                mean_grad_b_norm=self.grad_b[l] / batches,
                 saturated_share=saturated[l],
                 near_zero_input_share=near_zero[l],
             )
-            for l in range(self.n_layers)
+            for l in range(len(self.network.weights))
         ]
         self._reset()
         return layers

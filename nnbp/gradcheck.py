@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from nnbp.backprop import MatrixEngine
+from nnbp.backprop import Workspaces, backprop
 from nnbp.network import Network
 
 Array = np.ndarray
@@ -113,12 +113,12 @@ def gradcheck(
     X, Y = X.astype(np.float64), Y.astype(np.float64)
     m = X.shape[1]
     rng = rng or np.random.default_rng(0)
-    engine = MatrixEngine(network)
-    nabla_b, nabla_w = (list(map(np.copy, g)) for g in engine.backprop(X, Y, scale=1 / m))
+    workspaces = Workspaces(network)
+    nabla_b, nabla_w = ([g / m for g in arrays] for arrays in backprop(network, X, Y, workspaces))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        engine.backprop(X, Y, scale=1 / m)
+        backprop(network, X, Y, workspaces)
         times.append(time.perf_counter() - start)
 
     total = sum(w.size + b.size for w, b in zip(network.weights, network.biases))

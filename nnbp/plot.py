@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nnbp.errors import NnbpError
-from nnbp.store import write_atomic
+from nnbp.files import write_atomic
 
 
 def require_pyplot() -> Any:

@@ -18,7 +18,8 @@ from nnbp import __version__
 from nnbp.config import TrainConfig, build_config
 from nnbp.errors import NnbpError
 from nnbp.network import Network
-from nnbp.store import load_network, save_network, write_atomic, write_json_atomic
+from nnbp.files import write_atomic, write_json_atomic
+from nnbp.store import load_network, save_network
 
 RUN_FILES = ("weights.npz", "history.json", "config.yaml")
 

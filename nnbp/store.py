@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,30 +16,13 @@ import numpy as np
 from nnbp.activations import ACTIVATIONS
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
+from nnbp.files import read_npz, write_atomic
+from nnbp.limits import memory_limit
 from nnbp.network import Network, check_layers
 
 FORMAT_VERSION = 1
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a temporary file beside `path`, then rename it over `path`: never a truncated file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the permissions open() would
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    write_atomic(path, (json.dumps(obj, indent=2) + "\n").encode())
+MAX_META_BYTES = 64 * 2**20  # the JSON metadata, history included
+WHAT = "an nnbp weights file"
 
 
 def network_bytes(network: Network, meta: dict[str, Any]) -> bytes:
@@ -66,39 +47,9 @@ def save_network(path: Path, network: Network, meta: dict[str, Any]) -> None:
     write_atomic(path, network_bytes(network, meta))
 
 
-def read_npz(path: Path, what: str) -> dict[str, np.ndarray]:
-    """Every array of an `.npz` file, read in full with `allow_pickle=False`; `what` names the
-    kind of file in errors. Any defect is a one-line `NnbpError` naming the file."""
-    try:
-        with open(path, "rb") as f:
-            magic = f.read(4)
-        if magic not in (b"PK\x03\x04", b"PK\x05\x06"):
-            raise NnbpError(f"{path}: not {what} (not an .npz archive)")
-        with np.load(path, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except NnbpError:
-        raise
-    except FileNotFoundError:
-        raise NnbpError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise NnbpError(f"{path}: is a directory, not {what}") from None
-    except PermissionError:
-        raise NnbpError(f"{path}: permission denied") from None
-    except ValueError as e:
-        if "allow_pickle" in str(e):
-            raise NnbpError(f"{path}: holds pickled object arrays, which nnbp refuses to load") from None
-        raise NnbpError(f"{path}: not {what} ({e})") from None
-    except Exception as e:  # zipfile and numpy raise many kinds on corrupt bytes; all mean "bad file"
-        raise NnbpError(
-            f"{path}: not a readable {what.removeprefix('an ').removeprefix('a ')} ({type(e).__name__}: {e})"
-        ) from None
-
-
 def load_network(path: Path) -> tuple[Network, dict[str, Any]]:
     """A network and its metadata from a `weights.npz`; every defect is a one-line `NnbpError`."""
-    arrays = read_npz(path, "an nnbp weights file")
-    if "sizes" not in arrays or "meta" not in arrays:
-        raise NnbpError(f"{path}: not an nnbp weights file (no 'sizes' or 'meta' array)")
+    arrays = read_npz(path, WHAT, ["sizes", "meta"], max_bytes=MAX_META_BYTES)
     try:
         meta = json.loads(str(arrays["meta"]))
     except json.JSONDecodeError:
@@ -119,6 +70,8 @@ def load_network(path: Path) -> tuple[Network, dict[str, Any]]:
     if sizes_arr.ndim != 1 or len(sizes_arr) < 2 or not np.issubdtype(sizes_arr.dtype, np.integer):
         raise NnbpError(f"{path}: 'sizes' is not a list of at least 2 layer sizes")
     sizes = [int(n) for n in sizes_arr]
+    members = [f"{kind}_{i}" for i in range(len(sizes) - 1) for kind in ("weights", "biases")]
+    arrays = read_npz(path, WHAT, members, max_bytes=memory_limit())
     weights, biases = [], []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         for name, shape, into in (

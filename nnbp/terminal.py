@@ -87,7 +87,7 @@ def byte_bar(quiet: bool) -> Callable[[str, int | None], tqdm]:
 def fetch_noting(quiet: bool, say: Callable[[str], None]) -> Callable[[str, Path], Path]:
     """A `fetch` for `nnbp.data.load_dataset` that says (through `say`) that it is downloading, and
     shows a bar per file."""
-    from nnbp.download import REMOTE, fetch
+    from nnbp.data.download import REMOTE, fetch
 
     def fetch_named(name: str, folder: Path) -> Path:
         if not quiet:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import random_batch, small_network
-from nnbp.backprop import ENGINES, ROW, GradientArrays, LoopEngine, MatrixEngine, Workspace, backprop, sgd_step
+from nnbp.backprop import ENGINES, Workspaces, backprop, backprop_per_example, sgd_step
 from nnbp.network import Network
 
 
@@ -15,15 +15,15 @@ def copied(gradient):
 
 
 def backprop_matrix(network, X, Y):
-    return copied(MatrixEngine(network).backprop(X, Y))
+    return copied(backprop(network, X, Y))
 
 
 def backprop_loop(network, X, Y):
-    return copied(LoopEngine(network).backprop(X, Y))
+    return copied(backprop_per_example(network, X, Y))
 
 
 def backprop_example(network, x, y):
-    return copied(backprop(network, x, y, Workspace(network.sizes, 1, network.dtype)))
+    return copied(backprop(network, x, y))
 
 SHAPES = [[3, 2], [4, 5, 3], [6, 5, 4, 3]]  # 2, 3 and 4 layers
 
@@ -106,51 +106,32 @@ def test_gradient_of_a_batch_is_the_sum_of_its_examples(rng):
         np.testing.assert_allclose(nabla_w[l], sum(s[1][l] for s in singles), rtol=1e-13)
 
 
-def test_engines_reuse_their_arrays_across_batches_and_sizes(rng):
-    """Workspaces are kept per batch size: a full batch, a partial one, then a full one again."""
+def test_engines_reuse_their_workspaces_across_batches_and_sizes(rng):
+    """Workspaces are kept per batch size: a full batch, a partial one, one example, then full again."""
     sizes = [5, 4, 3]
     network = small_network(sizes)
-    matrix, loop = MatrixEngine(network), LoopEngine(network)
+    workspaces = Workspaces(network)
     for m in (7, 3, 7, 1, 7):
         X, Y = random_batch(sizes, m, rng)
         expected = backprop_loop(network, X, Y)
-        assert_gradients_close(matrix.backprop(X, Y), expected, rtol=1e-12, atol=1e-15)
-        assert_gradients_close(loop.backprop(X, Y), expected, rtol=1e-12, atol=1e-15)
+        for engine in ENGINES.values():
+            assert_gradients_close(engine(network, X, Y, workspaces), expected, rtol=1e-12, atol=1e-15)
+    assert sorted(workspaces) == [1, 3, 7]
 
 
-@pytest.mark.parametrize("sizes", [[5, 4, 3], [784, 30, 10], [1100, 2, 1030, 1]])
-def test_gradient_arrays_fill_whole_zero_padded_rows_without_overlap(sizes):
-    """Each ∇ array starts a row of its own; summing a layer's squared rows gives its squared norm."""
-    gradient = GradientArrays(sizes, np.float64)
-    arrays = gradient.nabla_w + gradient.nabla_b
-    assert [a.shape for a in gradient.nabla_w] == [(n_out, n_in) for n_in, n_out in zip(sizes, sizes[1:])]
-    assert [a.shape for a in gradient.nabla_b] == [(n, 1) for n in sizes[1:]]
-    for i, a in enumerate(arrays):
-        assert np.shares_memory(a, gradient.rows) and a.flags.c_contiguous
-        a[...] = i + 1  # distinct values: an overlap would overwrite an earlier array's
-    for i, (a, start, end) in enumerate(zip(arrays, gradient.starts, gradient.starts[1:])):
-        assert np.all(a == i + 1)
-        block = gradient.rows[start:end].reshape(-1)
-        assert np.all(block[: a.size] == i + 1) and np.all(block[a.size :] == 0)  # then padding
-        assert end - start == -(-a.size // ROW)
-    assert gradient.starts[-1] == len(gradient.rows)
-    for a in arrays:
-        a[...] = np.random.default_rng(a.size).standard_normal(a.shape)
-    row_squares = np.vecdot(gradient.rows, gradient.rows)
-    layer_squares = np.add.reduceat(row_squares, gradient.starts[:-1])
-    np.testing.assert_allclose(layer_squares, [np.sum(a * a) for a in arrays], rtol=1e-12)
-
-
-@pytest.mark.parametrize("engine", [MatrixEngine, LoopEngine])
-def test_engines_name_the_gradient_arrays_they_wrote(engine, rng):
+def test_the_matrix_engine_returns_its_workspace_arrays_and_keeps_every_delta(rng):
+    """After backprop, the workspace holds the δ of every layer: δ^L from BP1, the rest from BP2."""
     sizes = [5, 4, 3]
     network = small_network(sizes)
-    e = engine(network)
-    for m in (4, 1, 4):
-        X, Y = random_batch(sizes, m, rng)
-        nabla_b, nabla_w = e.backprop(X, Y)
-        gradient = e.gradient_arrays(m)
-        assert all(a is b for a, b in zip(nabla_b + nabla_w, gradient.nabla_b + gradient.nabla_w))
+    workspaces = Workspaces(network)
+    X, Y = random_batch(sizes, 6, rng)
+    nabla_b, nabla_w = backprop(network, X, Y, workspaces)
+    ws = workspaces[6]
+    assert all(a is b for a, b in zip(nabla_b + nabla_w, ws.nabla_b + ws.nabla_w))
+    for l in range(2):  # BP3 and BP4 from the kept δ
+        np.testing.assert_allclose(nabla_b[l][:, 0], ws.deltas[l].sum(axis=1), rtol=1e-13)
+        inputs = X if l == 0 else ws.activations[l - 1]
+        np.testing.assert_allclose(nabla_w[l], ws.deltas[l] @ inputs.T, rtol=1e-13)
 
 
 def test_engines_do_not_modify_the_batch_or_the_network(rng):
@@ -188,7 +169,7 @@ def test_one_sgd_step_worked_by_hand(engine):
     """
     network = hand_network()
     x, y = np.array([[1.0], [0.5]]), np.array([[1.0]])
-    nabla_b, nabla_w = copied(ENGINES[engine](network).backprop(x, y))
+    nabla_b, nabla_w = copied(ENGINES[engine](network, x, y))
     np.testing.assert_allclose(nabla_b[1], [[-0.1132271922687111]], rtol=1e-12)
     np.testing.assert_allclose(nabla_b[0], [[-0.014012803284069088], [0.016984078840306664]], rtol=1e-12)
     np.testing.assert_allclose(nabla_w[1], [[-0.06225615972957392, -0.05661359613435555]], rtol=1e-12)
@@ -197,7 +178,7 @@ def test_one_sgd_step_worked_by_hand(engine):
         [[-0.014012803284069088, -0.007006401642034544], [0.016984078840306664, 0.008492039420153332]],
         rtol=1e-12,
     )
-    sgd_step(ENGINES[engine](network), x, y, eta=0.5)
+    sgd_step(network, ENGINES[engine](network, x, y), eta=0.5, m=1)
     np.testing.assert_allclose(network.weights[1], [[0.5311280798647869, -0.5716932019328222]], rtol=1e-12)
     np.testing.assert_allclose(network.biases[1], [[0.2566135961343556]], rtol=1e-12)
     np.testing.assert_allclose(
@@ -218,6 +199,6 @@ def test_sgd_step_divides_by_the_batch_size(engine, m, rng):
     singles = [backprop_example(network, X[:, [j]], Y[:, [j]]) for j in range(m)]
     expected_w = [w - 2.5 / m * sum(s[1][l] for s in singles) for l, w in enumerate(network.weights)]
     expected_b = [b - 2.5 / m * sum(s[0][l] for s in singles) for l, b in enumerate(network.biases)]
-    sgd_step(ENGINES[engine](network), X, Y, eta=2.5)
+    sgd_step(network, ENGINES[engine](network, X, Y), eta=2.5, m=m)
     for got, want in zip(network.weights + network.biases, expected_w + expected_b):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)

@@ -206,11 +206,11 @@ def test_divergence_keeps_the_last_good_epoch(runner, tmp_path, monkeypatch):
     steps = []
     real_step = training.sgd_step
 
-    def poisoned(engine, X, Y, eta, lmbda=0.0, n=1):
-        real_step(engine, X, Y, eta, lmbda, n)
+    def poisoned(network, gradient, eta, m, lmbda=0.0, n=1):
+        real_step(network, gradient, eta, m, lmbda, n)
         steps.append(1)
         if len(steps) == 8000 // 20 + 3:  # three steps into epoch 2
-            engine.network.weights[0][0, 0] = np.nan
+            network.weights[0][0, 0] = np.nan
 
     monkeypatch.setattr(training, "sgd_step", poisoned)
     config = write_config(tmp_path)

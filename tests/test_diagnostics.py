@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from nnbp.cli import main
-from nnbp.dataset import Dataset, Split
+from nnbp.data.dataset import Dataset, Split
 from nnbp.diagnostics import explain_slowest, probe
 from nnbp.network import Network
 from nnbp.training import train
@@ -143,25 +143,24 @@ def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
 
 
 @pytest.mark.parametrize("engine", ["matrix", "loop"])
-def test_recorder_means_the_norms_of_every_step_across_batch_sizes(engine, monkeypatch):
-    """Full and partial batches, and more steps than the recorder holds before it sums them."""
-    from nnbp import diagnostics
-    from nnbp.backprop import ENGINES, sgd_step
+def test_recorder_means_the_norms_of_every_step_across_batch_sizes(engine):
+    """Full, partial and one-example batches; the norms are of ∂C/∂w = Σ_x ∇C_x / m."""
+    from nnbp.backprop import ENGINES, Workspaces, sgd_step
     from nnbp.diagnostics import Recorder
 
-    monkeypatch.setattr(diagnostics, "STEPS_HELD", 3)
     rng = np.random.default_rng(3)
-    network = Network.initialise([300, 40, 4, 3], rng)  # ∇w^1 spans 12 rows, the last one partly
-    engine_ = ENGINES[engine](network)
-    recorder = Recorder(engine_, rng.random((300, 2)))
-    norms = []  # (‖w^1‖, ‖w^2‖, ‖w^3‖, ‖b^1‖, ‖b^2‖, ‖b^3‖) of each step, taken as it is recorded
+    network = Network.initialise([300, 40, 4, 3], rng)
+    workspaces = Workspaces(network)
+    recorder = Recorder(network, rng.random((300, 2)), np.eye(3)[:, :2])
+    norms = []  # (‖∂C/∂w^1‖, …, ‖∂C/∂b^3‖) of each step, by numpy's own norm
     for m in (10, 10, 7, 10, 1, 10, 7, 10):
         X, Y = rng.random((300, m)), np.eye(3)[:, rng.integers(0, 3, m)]
-        nabla_b, nabla_w = sgd_step(engine_, X, Y, eta=0.5)
-        norms.append([np.linalg.norm(a) for a in nabla_w + nabla_b])
-        recorder.record_step(0.5, m)
+        gradient = ENGINES[engine](network, X, Y, workspaces)
+        norms.append([np.linalg.norm(a) / m for a in gradient[1] + gradient[0]])
+        recorder.record_step(gradient, m)
+        sgd_step(network, gradient, 0.5, m)
     layers = recorder.end_epoch()
-    expected = np.mean(norms, axis=0) / 0.5
+    expected = np.mean(norms, axis=0)
     for l in range(3):
         assert layers[l].mean_grad_w_norm == pytest.approx(expected[l], rel=1e-12)
         assert layers[l].mean_grad_b_norm == pytest.approx(expected[3 + l], rel=1e-12)

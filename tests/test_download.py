@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from nnbp import data as data_module
-from nnbp import download
+from nnbp.data import download
 from nnbp.cli import main
-from nnbp.download import RemoteDataset, RemoteFile, fetch, matches
+from nnbp.data.download import RemoteDataset, RemoteFile, fetch, matches
 from nnbp.errors import NnbpError
-from nnbp.formats import load_idx_folder
+from nnbp.data.formats import load_idx_folder
 from test_formats import idx_bytes, write_idx_folder
 
 

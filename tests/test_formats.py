@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnbp.errors import NnbpError
-from nnbp.formats import idx_length, load_idx_folder, load_npz, load_pickle, read_idx
+from nnbp.data.formats import idx_length, load_idx_folder, load_npz, load_pickle, read_idx
 
 
 def write_npz(path, **arrays):
@@ -53,7 +53,7 @@ def test_float_images_in_unit_range_are_kept_unscaled(tmp_path):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda a: a.pop("y_test"), "missing array(s) y_test"),
+        (lambda a: a.pop("y_test"), "missing array 'y_test'"),
         (lambda a: a.update(y_train=a["y_train"][:-1]), "x_train holds 12 images but y_train 11 labels"),
         (lambda a: a.update(y_train=a["y_train"] - 5), "negative label"),
         (lambda a: a.update(y_train=a["y_train"].astype(float)), "expected integers"),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import nnbp.gradcheck as gradcheck_module
 from nnbp.activations import ACTIVATIONS
-from nnbp.backprop import LoopEngine, MatrixEngine
+from nnbp.backprop import backprop, backprop_per_example
 from nnbp.cli import main
 from nnbp.costs import COSTS
 from nnbp.gradcheck import gradcheck, noise_floor
@@ -55,8 +55,8 @@ def test_gradient_check_passes_for_every_combination(cost, output, hidden_sizes,
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_matrix_and_loop_engines_agree_for_every_combination(cost, output, hidden):
     network, X, Y = network_and_batch([7, 5, 4, 3], [hidden, hidden], output, cost, 6, seed=1)
-    matrix = MatrixEngine(network).backprop(X, Y)
-    loop = LoopEngine(network).backprop(X, Y)
+    matrix = backprop(network, X, Y)
+    loop = backprop_per_example(network, X, Y)
     for a, b in zip(matrix[0] + matrix[1], loop[0] + loop[1]):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
 
@@ -64,14 +64,12 @@ def test_matrix_and_loop_engines_agree_for_every_combination(cost, output, hidde
 def test_a_wrong_gradient_fails_the_check(monkeypatch):
     network, X, Y = network_and_batch([5, 4, 3], ["sigmoid"], "sigmoid", "quadratic", 7, seed=2, init="normal")
     assert gradcheck(network, X, Y, repeats=1).passed
-    original = MatrixEngine.backprop
-
-    def off_by_one_percent(self, X, Y, scale=1.0):
-        nabla_b, nabla_w = original(self, X, Y, scale)
+    def off_by_one_percent(network, X, Y, workspaces=None):
+        nabla_b, nabla_w = backprop(network, X, Y, workspaces)
         nabla_b[1] *= 1.01
         return nabla_b, nabla_w
 
-    monkeypatch.setattr(gradcheck_module.MatrixEngine, "backprop", off_by_one_percent)
+    monkeypatch.setattr(gradcheck_module, "backprop", off_by_one_percent)
     result = gradcheck(network, X, Y, repeats=1)
     assert not result.passed
     assert result.layers[1].biases_max_rel_error == pytest.approx(0.01 / 1.01, rel=1e-3)
@@ -121,14 +119,12 @@ def test_cli_gradcheck_json_for_softmax_network(tmp_path):
 
 
 def test_cli_gradcheck_fails_with_exit_1(tmp_path, monkeypatch):
-    original = MatrixEngine.backprop
-
-    def wrong(self, X, Y, scale=1.0):
-        nabla_b, nabla_w = original(self, X, Y, scale)
+    def wrong(network, X, Y, workspaces=None):
+        nabla_b, nabla_w = backprop(network, X, Y, workspaces)
         nabla_w[0] *= -1
         return nabla_b, nabla_w
 
-    monkeypatch.setattr(gradcheck_module.MatrixEngine, "backprop", wrong)
+    monkeypatch.setattr(gradcheck_module, "backprop", wrong)
     result = CliRunner().invoke(main, ["gradcheck", str(write_config(tmp_path)), "--params", "100"])
     assert result.exit_code == 1 and "FAIL: largest relative error" in result.stdout
 

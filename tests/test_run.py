@@ -54,10 +54,10 @@ def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monk
 
     from click.testing import CliRunner
 
-    from nnbp import store
+    from nnbp import files
     from nnbp.cli import main
 
-    real_replace = store.os.replace
+    real_replace = files.os.replace
     calls = []
 
     def full_disk(src, dst):
@@ -66,7 +66,7 @@ def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monk
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(store.os, "replace", full_disk)
+    monkeypatch.setattr(files.os, "replace", full_disk)
     config = tmp_path / "c.yaml"
     config.write_text(f"sizes: [784, 8, 10]\nepochs: 3\nmini_batch_size: 50\noutput: {tmp_path / 'run'}\n")
     result = CliRunner().invoke(main, ["train", str(config)])

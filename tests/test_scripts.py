@@ -1,5 +1,5 @@
-"""scripts/bench.py: it refuses bad options in one line before it loads any data or times anything,
-and its overhead timings run (on the bundled sample)."""
+"""scripts/: bench.py refuses bad options in one line before it loads any data, and runs on the bundled
+sample; compare_installs.py times two interpreters side by side."""
 
 import subprocess
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
 @pytest.mark.parametrize(
@@ -15,50 +15,36 @@ BENCH = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
     [
         (["--pairs", "0"], "argument --pairs: 0 is less than 1"),
         (["--repeats", "x"], "argument --repeats: 'x' is not a whole number"),
-        (["--loop-examples", "-3"], "argument --loop-examples: -3 is less than 1"),
-        (["--rounds", "0"], "argument --rounds: 0 is less than 1"),
     ],
 )
 def test_bench_script_refuses_bad_counts(args, message):
-    result = subprocess.run([sys.executable, str(BENCH), *args], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), *args], capture_output=True, text=True,
+                            timeout=60)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-def load_bench_script():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_script", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_bench_script_times_the_overheads_in_pairs_on_the_sample():
-    from nnbp.data import load_dataset
-
-    script = load_bench_script()
-    dataset = load_dataset("mnist-sample")
-    bare, full = script.train_overhead(dataset, 2)
-    assert len(bare) == len(full) == 2 and all(t > 0 for t in bare + full)
-    times = script.diagnostics_overhead(dataset, 2)
-    for key in ("steps", "whole"):
-        without, with_ = times[key]
-        assert len(without) == len(with_) == 2 and all(t > 0 for t in without + with_)
-    # the whole second epoch holds its steps, and the evaluation after them
-    for variant in (0, 1):
-        assert all(whole > steps for steps, whole in zip(times["steps"][variant], times["whole"][variant]))
-    line = script.overhead_line("x", "a", "b", times["steps"], 15)
-    assert "over 2 pairs (target <= 15%)" in line
+def test_bench_script_times_epochs_and_the_diagnostics_overhead_on_the_sample():
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "bench.py"), "--dataset", "mnist-sample", "--mini-batch-sizes", "100",
+         "--repeats", "1", "--pairs", "1"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "[784, 30, 10] on mnist-sample (8000 training examples)" in lines[0]
+    assert [line.split()[:2] for line in lines[2:4]] == [["100", "float64"], ["100", "float32"]]
+    assert lines[-1].startswith("diagnostics at mini-batch 10, float64:") and "over 1 pairs" in lines[-1]
 
 
-def test_bench_script_times_diagnostics_inside_training_in_adjacent_segments():
-    from nnbp.data import load_dataset
-
-    script = load_bench_script()
-    dataset = load_dataset("mnist-sample")  # 8,000 training examples: 8 pairs of 500 per round
-    without, with_ = script.diagnostics_in_steps(dataset, 2, segment=500)
-    assert len(without) == len(with_) == 16 and all(t > 0 for t in without + with_)
-    line = script.in_steps_line((without, with_), 15)
-    assert "over 16 pairs (target <= 15%)" in line
+def test_compare_installs_times_two_interpreters_side_by_side(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "compare_installs.py"), sys.executable, sys.executable,
+         "--dataset", "mnist-sample", "--mini-batch-sizes", "1000", "--dtypes", "float32", "--pairs", "1",
+         "--epochs", "2"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    row = result.stdout.splitlines()[-1].split()
+    assert row[:2] == ["1000", "float32"] and float(row[2]) > 0 and float(row[3]) > 0

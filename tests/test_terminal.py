@@ -73,13 +73,13 @@ def test_byte_bar_is_silent_when_quiet(monkeypatch):
 
 @pytest.mark.parametrize("quiet", [False, True])
 def test_fetch_noting_says_it_downloads_unless_quiet(monkeypatch, tmp_path, quiet):
-    import nnbp.download
+    import nnbp.data.download
 
     fetched = []
-    monkeypatch.setattr(nnbp.download, "fetch",
+    monkeypatch.setattr(nnbp.data.download, "fetch",
                         lambda remote, folder, progress: fetched.append((remote, folder)) or folder)
     said: list[str] = []
     fetch = fetch_noting(quiet, said.append)
     assert fetch("mnist", tmp_path) == tmp_path
-    assert fetched == [(nnbp.download.REMOTE["mnist"], tmp_path)]
+    assert fetched == [(nnbp.data.download.REMOTE["mnist"], tmp_path)]
     assert said == ([] if quiet else [f"Dataset 'mnist' is not on this machine: downloading it into {tmp_path}"])

@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from nnbp.dataset import Dataset, hold_out
+from nnbp.data.dataset import Dataset, hold_out
+from nnbp.data.formats import IDX_FILES, find_idx_file, idx_length, load_idx_folder, load_npz, load_pickle
 from nnbp.errors import NnbpError
-from nnbp.formats import IDX_FILES, find_idx_file, idx_length, load_idx_folder, load_npz, load_pickle
 
 EMBEDDED = {"mnist-sample": "mnist-sample.npz"}
 LOCAL = ("mnist", "fashion-mnist")  # found in the data folders, or downloaded
@@ -50,7 +50,7 @@ def load_dataset(
 
 def _load(name_or_path: str, fetch: Fetch | None) -> Dataset:
     if name_or_path in EMBEDDED:
-        resource = resources.files("nnbp") / "data" / EMBEDDED[name_or_path]
+        resource = resources.files("nnbp.data") / EMBEDDED[name_or_path]
         with resources.as_file(resource) as path:
             return load_npz(path, name=name_or_path)
     if name_or_path in LOCAL:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nnbp.dataset import Dataset, Split
+from nnbp.data.dataset import Dataset, Split
 from nnbp.errors import NnbpError
-from nnbp.store import read_npz
+from nnbp.files import read_into, read_npz
+from nnbp.limits import memory_limit
 
 Array = np.ndarray
 
@@ -58,11 +59,7 @@ def load_npz(path: Path, name: str | None = None) -> Dataset:
 
 def _read_npz(path: Path, keys: tuple[str, ...]) -> dict[str, Array]:
     """The named arrays of a dataset `.npz`."""
-    arrays = read_npz(path, "an .npz dataset")
-    missing = [k for k in keys if k not in arrays]
-    if missing:
-        raise NnbpError(f"{path}: missing array(s) {', '.join(missing)}; expected {', '.join(keys)}")
-    return {k: arrays[k] for k in keys}
+    return read_npz(path, "an .npz dataset (x_train, y_train, x_test, y_test)", keys, max_bytes=memory_limit())
 
 
 def _check_split(path: Path, split: str, images: Array, labels: Array) -> Split:
@@ -113,7 +110,7 @@ def read_idx(path: Path, kind: str) -> Array:
             if kind == "images" and (dims[0] == 0 or dims[1] * dims[2] == 0):
                 raise NnbpError(f"{path}: holds images of shape {dims}")
             data = np.empty(dims, dtype=np.uint8)
-            n_read = _read_into(f, memoryview(data).cast("B"))
+            n_read = read_into(f, memoryview(data).cast("B"))
             if n_read < data.size:
                 raise NnbpError(
                     f"{path}: ends early: {n_read} of the {data.size} bytes its header promises"
@@ -127,17 +124,6 @@ def read_idx(path: Path, kind: str) -> Array:
     except (OSError, EOFError, zlib.error) as e:
         raise NnbpError(f"{path}: cannot be read as IDX ({e})") from None
     return data
-
-
-def _read_into(f, buffer: memoryview, chunk: int = 1 << 20) -> int:
-    """Fill `buffer` from `f` a chunk at a time (gzip's readinto of the whole would copy it once more)."""
-    n = 0
-    while n < len(buffer):
-        k = f.readinto(buffer[n : n + chunk])
-        if not k:
-            break
-        n += k
-    return n
 
 
 def find_idx_file(folder: Path, stem: str) -> Path:

@@ -1,0 +1,121 @@
+"""Reading and writing files safely: atomic writes, and `.npz` archives read within bounds.
+
+Knows no nnbp types. A write goes to a temporary file beside its target and is renamed over it,
+so a reader never sees half a file. An `.npz` is read member by member, only the members asked
+for, each checked from its header (dtype, shape, size) before any of its data is decompressed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from nnbp.errors import NnbpError
+
+Array = np.ndarray
+TEMP_PREFIX = ".nnbp-tmp-"  # every temporary file nnbp writes starts with this
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`: never a partial file."""
+    while True:
+        tmp = path.parent / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
+        try:  # mode 0o666 less the umask, as open() would give
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    write_atomic(path, (json.dumps(obj, indent=2, allow_nan=False) + "\n").encode())
+
+
+def remove_temporary_files(folder: Path) -> None:
+    """Delete what a killed process left of its atomic writes in `folder`."""
+    for tmp in folder.glob(TEMP_PREFIX + "*"):
+        tmp.unlink(missing_ok=True)
+
+
+def read_npz(
+    path: Path, what: str, names: Iterable[str], *, optional: Iterable[str] = (), max_bytes: int
+) -> dict[str, Array]:
+    """The arrays `names` (and those of `optional` that are present) of an `.npz` file.
+
+    `what` names the kind of file in errors ("an nnbp weights file"). Other members are never read.
+    Each member's header is checked first: no object dtype (nothing is unpickled), and no array
+    over `max_bytes`. Any defect is a one-line `NnbpError` naming the file.
+    """
+    names, optional = list(names), list(optional)
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+                raise NnbpError(f"{path}: not {what} (not an .npz archive)")
+        with zipfile.ZipFile(path) as archive:
+            members = set(archive.namelist())
+            missing = [n for n in names if f"{n}.npy" not in members]
+            if missing:
+                raise NnbpError(f"{path}: not {what}: missing array {', '.join(map(repr, missing))}")
+            wanted = names + [n for n in optional if f"{n}.npy" in members]
+            return {name: _read_member(archive, name, path, max_bytes) for name in wanted}
+    except NnbpError:
+        raise
+    except FileNotFoundError:
+        raise NnbpError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NnbpError(f"{path}: is a directory, not {what}") from None
+    except PermissionError:
+        raise NnbpError(f"{path}: permission denied") from None
+    except MemoryError:
+        raise NnbpError(f"{path}: too large to read into memory") from None
+    except Exception as e:  # zipfile, zlib and numpy raise many kinds on corrupt bytes; all mean "bad file"
+        kind = what.removeprefix("an ").removeprefix("a ")
+        raise NnbpError(f"{path}: not a readable {kind} ({type(e).__name__}: {e})") from None
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: Path, max_bytes: int) -> Array:
+    info = archive.getinfo(f"{name}.npy")
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0), (3, 0)):
+            raise NnbpError(f"{path}: {name}: unknown .npy version {version}")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(f, max_header_size=10_000)
+        if dtype.hasobject:
+            raise NnbpError(f"{path}: {name} holds pickled object arrays, which nnbp refuses to load")
+        n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if n_bytes > max_bytes:
+            raise NnbpError(
+                f"{path}: {name} has shape {shape} ({n_bytes / 2**20:,.0f} MiB); the limit is "
+                f"{max_bytes / 2**20:,.0f} MiB"
+            )
+        array = np.empty(shape, dtype, order="F" if fortran_order else "C")
+        if n_bytes > info.file_size or read_into(f, memoryview(array.reshape(-1, order="A")).cast("B")) < n_bytes:
+            raise NnbpError(f"{path}: {name} is shorter than its header's shape {shape} says")
+    return array
+
+
+def read_into(f: Any, buffer: memoryview, chunk: int = 1 << 20) -> int:
+    """Fill `buffer` from the binary file `f` a chunk at a time (so nothing is held twice); bytes read."""
+    n = 0
+    while n < len(buffer):
+        k = f.readinto(buffer[n : n + chunk])
+        if not k:
+            break
+        n += k
+    return n
