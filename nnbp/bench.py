@@ -3,7 +3,7 @@
 "The same work" means: the same initial weights, the same shuffled order of examples, the same
 number of SGD steps of the same size, and the same batch gathering. Repeats of the two engines and
 of the floor are interleaved, so a noisy neighbour slows them alike; figures are medians.
-This module measures and returns numbers; it prints nothing.
+This module measures, and formats its figures as lines of text; it prints nothing.
 """
 
 from __future__ import annotations
@@ -13,13 +13,16 @@ import platform
 import resource
 import statistics
 import time
-from dataclasses import asdict, dataclass
-from typing import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 
 from nnbp.backprop import ENGINES, Workspaces, outer_sum, sgd_step
+from nnbp.config import TrainConfig, build_network, check_against_data
 from nnbp.data.dataset import Dataset
+from nnbp.errors import NnbpError
 from nnbp.network import Network
 from nnbp.training import Batcher
 
@@ -223,3 +226,107 @@ def _cpu_name() -> str:
 
 def _cpu_count() -> int | None:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+@dataclass
+class Plan:
+    """What `nnbp bench` times, and the results as they come."""
+
+    config: TrainConfig
+    dataset: Dataset
+    batch_sizes: list[int]
+    repeats: int
+    loop_examples: int
+    matrix_examples: int | None
+    environment: dict
+    results: list[dict] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """Everything measured, as one JSON-ready object."""
+        return {"environment": self.environment, "config": self.config.to_dict(), "n_train": len(self.dataset.train),
+                "repeats": self.repeats, "results": self.results, "peak_memory_mb": peak_memory_mb()}
+
+
+def plan(config: TrainConfig, dataset: Dataset, mini_batch_sizes: str | None, quick: bool, repeats: int | None,
+         loop_examples: int | None, plot_path: Path | None = None) -> Plan:
+    """Check what is asked for before anything is timed: sizes that fit the data, matplotlib if a plot is."""
+    batch_sizes = parse_sizes(mini_batch_sizes or "1,10,100,1000")
+    if mini_batch_sizes is None:
+        batch_sizes = [m for m in batch_sizes if m <= len(dataset.train)]
+    check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train), "config")
+    too_big = [m for m in batch_sizes if m > len(dataset.train)]
+    if too_big:
+        raise NnbpError(f"--mini-batch-sizes: {too_big[0]} is larger than the {len(dataset.train)} training examples")
+    if plot_path is not None:
+        from nnbp.plot import require_pyplot
+
+        require_pyplot()
+    return Plan(config, dataset, batch_sizes, repeats or (3 if quick else 5), loop_examples or (300 if quick else 2000),
+                2000 if quick else None, environment())
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'1,10,100' as mini-batch sizes."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise NnbpError(f"--mini-batch-sizes: {text!r} is not a comma-separated list of whole numbers") from None
+    if not sizes or min(sizes) < 1:
+        raise NnbpError(f"--mini-batch-sizes: {text!r} holds a size below 1")
+    return sizes
+
+
+def run(p: Plan) -> Iterator[dict]:
+    """Time each mini-batch size in turn, yielding its figures (also kept in `p.results`)."""
+    for m in p.batch_sizes:
+        network = build_network(p.config, np.random.default_rng(p.config.seed))
+        r = bench(network, p.dataset, m, eta=p.config.eta, seed=p.config.seed, repeats=p.repeats,
+                  matrix_examples=p.matrix_examples, loop_examples=p.loop_examples).to_dict()
+        p.results.append(r)
+        yield r
+
+
+def header_lines(p: Plan) -> list[str]:
+    blas = "; ".join(
+        f"{b.get('library')} {b.get('version')}" + (f" ({b['architecture']} kernel)" if b.get("architecture") else "")
+        + (f", {b['threads']} threads" if b.get("threads") else "") for b in p.environment["blas"]
+    )
+    lines = [f"{list(p.config.sizes)} on {p.dataset.name} ({len(p.dataset.train)} training examples), "
+             f"{p.config.dtype}, eta {p.config.eta}, seed {p.config.seed}; medians of {p.repeats} interleaved runs",
+             f"numpy {p.environment['numpy']}, BLAS {blas}; {p.environment['processor']}, {p.environment['cpus']} CPUs"]
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if var in os.environ:
+            lines.append(f"note: {var}={os.environ[var]} is set and shapes these figures")
+    if len(p.environment["blas"]) > 1:
+        lines.append("note: more than one BLAS is loaded; together they may oversubscribe the CPUs")
+    lines.append(f"{'batch':>6} {'matrix s/epoch':>22} {'loop s/epoch':>22} {'speedup':>8} {'matrix ex/s':>12} "
+                 f"{'loop ex/s':>10} {'floor s':>8} {'x floor':>8} {'max grad diff':>14}")
+    return lines
+
+
+def row_line(r: dict) -> str:
+    def cell(median: float, spread: list[float]) -> str:
+        return f"{median:.4f} ({spread[0]:.4f}-{spread[1]:.4f})"
+
+    return (f"{r['mini_batch_size']:>6} {cell(r['matrix_seconds_per_epoch'], r['matrix_spread']):>22} "
+            f"{cell(r['loop_seconds_per_epoch'], r['loop_spread']):>22} {r['speedup']:>7.1f}x "
+            f"{r['matrix_examples_per_second']:>12.0f} {r['loop_examples_per_second']:>10.0f} "
+            f"{r['floor_seconds_per_epoch']:>8.4f} {r['floor_ratio']:>8.2f} {r['max_grad_diff']:>14.1e}")
+
+
+def footer_lines(p: Plan) -> list[str]:
+    n, first, lines = len(p.dataset.train), p.results[0], []
+    if first["loop_examples_timed"] < n:
+        lines.append(f"loop s/epoch is extrapolated from {first['loop_examples_timed']} examples (whole batches) "
+                     f"to the {n} of an epoch.")
+    if first["matrix_examples_timed"] < n:
+        lines.append(f"matrix and floor s/epoch are extrapolated from {first['matrix_examples_timed']} examples (--quick).")
+    lines.append(f"peak memory {peak_memory_mb():.0f} MB")
+    return lines
+
+
+def plot(p: Plan, path: Path) -> None:
+    from nnbp.plot import plot_speedup
+
+    plot_speedup(p.results, f"{list(p.config.sizes)} on {p.dataset.name}, {p.config.dtype}; "
+                            f"{p.environment['processor']}, numpy {p.environment['numpy']}", path)

@@ -1,23 +1,28 @@
 """Training configuration: one dataclass, read strictly from YAML and overridden by CLI options.
 
-Every problem is an `NnbpError` whose message names where the value came from (`file: key` or
-`--option`), the value, and what was expected. YAML is read only with a safe loader.
+Each field of `TrainConfig` carries its `Key`: the help line, the parser that checks a value, and
+how a command-line option's text becomes that value. The CLI's options, `nnbp train --help`'s key
+list and README's config table are all made from these fields. Every problem is an `NnbpError`
+whose message names where the value came from (`file: key` or `--option`), the value, and what
+was expected. YAML is read only with a safe loader.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+import re
+import textwrap
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
 import numpy as np
+import yaml
 
 from nnbp.activations import ACTIVATIONS
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
+from nnbp.files import read_text
 from nnbp.network import INITS, Network, check_layers
 
 ENGINES = ("matrix", "loop")
@@ -26,51 +31,9 @@ DTYPES = ("float64", "float32")
 # mini-batch step may need, so that a typo such as a layer of 10^9 neurons is refused at once
 # instead of exhausting memory.
 MAX_PARAMETER_BYTES = 4 * 2**30
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; anything near this is not one
 
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything a training run depends on; the defaults are the book's chapter 1 run."""
-
-    sizes: tuple[int, ...] = (784, 30, 10)  # the book's network: 784 pixels, 30 hidden, 10 digits
-    eta: float = 3.0  # the book's η for this network and the quadratic cost
-    epochs: int = 30  # the book trains for 30 epochs
-    mini_batch_size: int = 10  # the book's mini-batch size
-    seed: int = 0  # seeds the one Generator behind initialisation and shuffling
-    dataset: str = "mnist-sample"  # ships inside the package: runs with no network
-    engine: str = "matrix"  # the fast engine; `loop` is the chapter's per-example algorithm
-    dtype: str = "float64"  # the chapter's arithmetic; float32 is faster and accurate enough
-    output: str = "runs/mnist-sample"  # relative to the working directory
-    validation_size: int | None = None  # None: the dataset's own (10,000 for MNIST, as the book)
-    activation: str | tuple[str, ...] = "sigmoid"  # the book's neuron; a list gives one per layer
-    cost: str = "quadratic"  # the chapter's cost
-    init: str = "normal"  # the book's N(0, 1) weights; `scaled` is chapter 3's N(0, 1/n_in)
-    lmbda: float = 0.0  # L2 regularisation λ (chapter 3); 0 is the chapter's unregularised SGD
-    diagnostics: bool = False  # per-layer δ, gradient and saturation figures in history.json
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain types, as written to `config.yaml` and into the weights file's metadata."""
-        d = asdict(self)
-        d["sizes"] = list(self.sizes)
-        if isinstance(self.activation, tuple):
-            d["activation"] = list(self.activation)
-        return d
-
-    @property
-    def layer_activations(self) -> tuple[str, ...]:
-        """The activation of each non-input layer."""
-        if isinstance(self.activation, str):
-            return (self.activation,) * (len(self.sizes) - 1)
-        return self.activation
-
-
-def build_network(config: TrainConfig, rng: np.random.Generator) -> Network:
-    """The freshly initialised network a config describes, drawn from `rng`."""
-    return Network.initialise(
-        list(config.sizes), rng, dtype=np.dtype(config.dtype),
-        sigmas=tuple(ACTIVATIONS[name] for name in config.layer_activations),
-        cost=COSTS[config.cost], init=config.init,
-    )
+Parser = Callable[[Any, str], Any]  # parse(value, where): the checked value, or NnbpError naming `where`
 
 
 def _int(value: Any, where: str, minimum: int) -> int:
@@ -125,7 +88,7 @@ def _sizes(value: Any, where: str) -> tuple[int, ...]:
     return sizes
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[Any, str], str]:
+def _choice(options: tuple[str, ...]) -> Parser:
     def parse(value: Any, where: str) -> str:
         if value not in options:
             raise NnbpError(f"{where}: {value!r} is not one of {', '.join(options)}")
@@ -136,7 +99,7 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any, str], str]:
 
 def _activation(value: Any, where: str) -> str | tuple[str, ...]:
     names = _choice(tuple(ACTIVATIONS))
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         if not value:
             raise NnbpError(f"{where}: an empty list; give one activation, or one per non-input layer")
         return tuple(names(v, f"{where}[{i}]") for i, v in enumerate(value))
@@ -162,23 +125,147 @@ def _text(value: Any, where: str) -> str:
     return value
 
 
-PARSERS: dict[str, Callable[[Any, str], Any]] = {
-    "sizes": _sizes,
-    "eta": _eta,
-    "epochs": _positive_int,
-    "mini_batch_size": _positive_int,
-    "seed": _seed,
-    "dataset": _text,
-    "engine": _choice(ENGINES),
-    "dtype": _choice(DTYPES),
-    "output": _text,
-    "validation_size": _validation_size,
-    "activation": _activation,
-    "cost": _choice(tuple(COSTS)),
-    "init": _choice(INITS),
-    "lmbda": _lmbda,
-    "diagnostics": _flag,
-}
+def _output(value: Any, where: str) -> str | None:
+    return None if value is None else _text(value, where)
+
+
+# How an option's text becomes the value YAML would have given; a parser then checks it.
+def _int_text(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text  # the parser says what is wrong with it
+
+
+def _list_text(item: Callable[[str], Any]) -> Callable[[str], Any]:
+    """'784,30,10', '784 30 10' or '[784, 30, 10]' as a list; a single item as itself."""
+
+    def convert(text: str) -> Any:
+        parts = [p for p in re.split(r"[\s,]+", text.strip().strip("[]")) if p]
+        return item(parts[0]) if len(parts) == 1 and not text.strip().startswith("[") else [item(p) for p in parts]
+
+    return convert
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Key:
+    """What one config key means to a user, and how its values are read."""
+
+    help: str  # one line for `--help` and README's table
+    parse: Parser
+    metavar: str  # how the option's value is shown in --help
+    from_text: Callable[[str], Any] = _identity  # an option's text → the value YAML would give
+    default_text: str | None = None  # the default as shown, when its repr would not do
+    short: str | None = None  # a one-letter option, e.g. -o
+
+
+def key(default: Any, help: str, parse: Parser, metavar: str, from_text: Callable[[str], Any] = _identity,
+        default_text: str | None = None, short: str | None = None) -> Any:
+    """A `TrainConfig` field with its `Key`."""
+    return field(default=default, metadata={"key": Key(help, parse, metavar, from_text, default_text, short)})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run depends on; the defaults are the book's chapter 1 run."""
+
+    # the book's network: 784 pixels, 30 hidden neurons, 10 digits
+    sizes: tuple[int, ...] = key((784, 30, 10), "layer sizes, input first", _sizes, "N,N,...",
+                                 _list_text(_int_text), "784,30,10")
+    # the book's η for this network and the quadratic cost
+    eta: float = key(3.0, "learning rate η, > 0", _eta, "ETA")
+    # the book trains for 30 epochs
+    epochs: int = key(30, "passes over the training set", _positive_int, "N", _int_text)
+    # the book's mini-batch size
+    mini_batch_size: int = key(10, "examples per gradient step", _positive_int, "M", _int_text)
+    # one Generator behind initialisation and shuffling: same seed, bit-identical weights
+    seed: int = key(0, "seeds initialisation and shuffling", _seed, "N", _int_text)
+    # ships inside the package: a first run needs no network
+    dataset: str = key("mnist-sample", "mnist-sample, mnist, fashion-mnist, or a path to a Keras-layout "
+                       ".npz, Nielsen's mnist.pkl.gz or a folder of IDX files", _text, "NAME|PATH")
+    # the book holds out MNIST's last 10,000 training images; a dataset without a default holds out none
+    validation_size: int | None = key(None, "training examples held out to watch while training",
+                                      _validation_size, "N", _int_text,
+                                      "10000 for mnist and fashion-mnist, else 0")
+    # the fast engine; `loop` is the chapter's per-example algorithm, for comparison
+    engine: str = key("matrix", "matrix (whole mini-batch at once) or loop (one example at a time)",
+                      _choice(ENGINES), "|".join(ENGINES))
+    # the chapter's arithmetic; float32 is faster and accurate enough to train
+    dtype: str = key("float64", "float64 or float32", _choice(DTYPES), "|".join(DTYPES))
+    # the book's neuron; a list gives one per non-input layer
+    activation: str | tuple[str, ...] = key(
+        "sigmoid", f"{', '.join(ACTIVATIONS)} (softmax: output only); one name, or one per non-input layer",
+        _activation, "NAME[,NAME...]", _list_text(_identity))
+    # the chapter's cost
+    cost: str = key("quadratic", "quadratic, cross-entropy (sigmoid outputs) or log-likelihood (softmax outputs)",
+                    _choice(tuple(COSTS)), "|".join(COSTS))
+    # the book's N(0, 1) weights; `scaled` is chapter 3's N(0, 1/n_in)
+    init: str = key("normal", "normal: weights N(0, 1); scaled: N(0, 1/n_in)", _choice(INITS), "|".join(INITS))
+    # 0 is the chapter's unregularised SGD
+    lmbda: float = key(0.0, "L2 regularisation λ ≥ 0 (chapter 3)", _lmbda, "LAMBDA", default_text="0")
+    # off: recording costs time at small mini-batches
+    diagnostics: bool = key(False, "record per-layer mean |δ|, gradient norms, saturated neurons and "
+                            "near-zero inputs in history.json", _flag, "")
+    # relative to the working directory; None: runs/<config file's name>
+    output: str | None = key(None, "folder the run writes to", _output, "DIR", default_text="runs/<config file's name>",
+                             short="-o")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types, as written to `config.yaml` and into the weights file's metadata."""
+        d = asdict(self)
+        d["sizes"] = list(self.sizes)
+        if isinstance(self.activation, tuple):
+            d["activation"] = list(self.activation)
+        return d
+
+    @property
+    def layer_activations(self) -> tuple[str, ...]:
+        """The activation of each non-input layer."""
+        if isinstance(self.activation, str):
+            return (self.activation,) * (len(self.sizes) - 1)
+        return self.activation
+
+
+KEYS: dict[str, Key] = {f.name: f.metadata["key"] for f in fields(TrainConfig)}
+
+
+def default_text(name: str) -> str:
+    """A key's default as a user would write it."""
+    k = KEYS[name]
+    if k.default_text is not None:
+        return k.default_text
+    value = next(f.default for f in fields(TrainConfig) if f.name == name)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def keys_help(width: int = 100) -> str:
+    """The key list of `nnbp train --help`: each key, what it means and its default, wrapped."""
+    indent = max(map(len, KEYS)) + 4
+    lines = []
+    for name, k in KEYS.items():
+        text = f"  {name:<{indent - 4}}  {k.help} [{default_text(name)}]"
+        lines += textwrap.wrap(text, width, subsequent_indent=" " * indent, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def keys_table() -> str:
+    """README's config table, in Markdown."""
+    escaped = {name: k.help.replace("|", "\\|") for name, k in KEYS.items()}  # a | inside a cell ends it
+    rows = [f"| `{name}` | {escaped[name]} | `{default_text(name)}` |" for name in KEYS]
+    return "\n".join(["| key | meaning | default |", "|---|---|---|", *rows])
+
+
+def build_network(config: TrainConfig, rng: np.random.Generator) -> Network:
+    """The freshly initialised network a config describes, drawn from `rng`."""
+    return Network.initialise(
+        list(config.sizes), rng, dtype=np.dtype(config.dtype),
+        sigmas=tuple(ACTIVATIONS[name] for name in config.layer_activations),
+        cost=COSTS[config.cost], init=config.init,
+    )
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -200,14 +287,7 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """The raw mapping in a YAML file, each key checked against `TrainConfig`'s fields."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NnbpError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise NnbpError(f"{path}: is a directory, not a YAML file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise NnbpError(f"{path}: cannot be read ({e})") from None
+    text = read_text(path, "a YAML config file", MAX_CONFIG_BYTES)
     try:
         raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except NnbpError as e:
@@ -221,24 +301,30 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise NnbpError(f"{path}: is empty; expected a mapping of config keys such as 'sizes: [784, 30, 10]'")
     if not isinstance(raw, dict):
         raise NnbpError(f"{path}: holds a {type(raw).__name__}; expected a mapping of config keys")
-    for key in raw:
-        if key not in PARSERS:
-            raise NnbpError(f"{path}: {key}: unknown key; known keys are {', '.join(PARSERS)}")
+    for name in raw:
+        if name not in KEYS:
+            raise NnbpError(f"{path}: {name}: unknown key; known keys are {', '.join(KEYS)}")
     return raw
 
 
-def build_config(
-    file_values: dict[str, Any], overrides: dict[str, Any], source: str
-) -> TrainConfig:
-    """Defaults, then the file's values (named `source: key` in errors), then CLI options (`--key`)."""
+def build_config(file_values: dict[str, Any], options: dict[str, Any], source: str) -> TrainConfig:
+    """Defaults, then the file's values (named `source: key` in errors), then command-line options
+    (`--key`; text as typed, or a value already of the key's type; None: not given).
+
+    Without an `output`, a run goes to runs/<the config file's name without its suffix>.
+    """
     values: dict[str, Any] = {}
-    for key, value in file_values.items():
-        values[key] = PARSERS[key](value, f"{source}: {key}")
-    origin = {key: f"{source}: {key}" for key in values}
-    for key, value in overrides.items():
+    origin: dict[str, str] = {}
+    for name, value in file_values.items():
+        origin[name] = f"{source}: {name}"
+        values[name] = KEYS[name].parse(value, origin[name])
+    for name, value in options.items():
         if value is not None:
-            origin[key] = "--" + key.replace("_", "-")
-            values[key] = PARSERS[key](value, origin[key])
+            origin[name] = "--" + name.replace("_", "-")
+            text_value = KEYS[name].from_text(value) if isinstance(value, str) else value
+            values[name] = KEYS[name].parse(text_value, origin[name])
+    if values.get("output") is None:
+        values["output"] = str(Path("runs") / Path(source).stem)
     config = TrainConfig(**values)
     _check_layers(config, origin, source)
     return config

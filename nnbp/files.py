@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -44,6 +45,47 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_json_atomic(path: Path, obj: Any) -> None:
     write_atomic(path, (json.dumps(obj, indent=2, allow_nan=False) + "\n").encode())
+
+
+def read_text(path: Path, what: str, max_bytes: int) -> str:
+    """The UTF-8 text of a regular file of at most `max_bytes`; anything else is a one-line `NnbpError`."""
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise NnbpError(f"{path}: is not a regular file; expected {what}")
+            data = f.read(max_bytes + 1)
+    except NnbpError:
+        raise
+    except FileNotFoundError:
+        raise NnbpError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NnbpError(f"{path}: is a directory, not {what}") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        raise NnbpError(f"{str(path)[:200]}: cannot be read ({getattr(e, 'strerror', None) or e})") from None
+    if len(data) > max_bytes:
+        raise NnbpError(f"{path}: is larger than {max_bytes:,} bytes; too large for {what}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise NnbpError(f"{path}: is not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def parse_json(text: str, where: str) -> Any:
+    """JSON text as Python values; anything that is not plain JSON (NaN, nesting too deep for the
+    parser, a number too long to convert) is a one-line `NnbpError` naming `where`."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not a JSON number")
+
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except json.JSONDecodeError as e:
+        raise NnbpError(f"{where}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    except RecursionError:
+        raise NnbpError(f"{where}: nested too deeply to be nnbp's JSON") from None
+    except ValueError as e:  # NaN, or an integer of more digits than Python converts
+        raise NnbpError(f"{where}: not plain JSON ({e})") from None
 
 
 def remove_temporary_files(folder: Path) -> None:
@@ -104,9 +146,12 @@ def _read_member(archive: zipfile.ZipFile, name: str, path: Path, max_bytes: int
                 f"{path}: {name} has shape {shape} ({n_bytes / 2**20:,.0f} MiB); the limit is "
                 f"{max_bytes / 2**20:,.0f} MiB"
             )
+        short = NnbpError(f"{path}: {name} is shorter than its header's shape {shape} says")
+        if n_bytes > info.file_size:  # the zip's own record of the member's size
+            raise short
         array = np.empty(shape, dtype, order="F" if fortran_order else "C")
-        if n_bytes > info.file_size or read_into(f, memoryview(array.reshape(-1, order="A")).cast("B")) < n_bytes:
-            raise NnbpError(f"{path}: {name} is shorter than its header's shape {shape} says")
+        if read_into(f, memoryview(array.reshape(-1, order="A")).cast("B")) < n_bytes:
+            raise short
     return array
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from nnbp.errors import NnbpError
 from nnbp.files import write_atomic
+from nnbp.run.history import History
 
 
 def require_pyplot() -> Any:
@@ -55,24 +56,24 @@ def plot_speedup(results: list[dict], title: str, path: Path) -> None:
     plt.close(fig)
 
 
-def plot_history(history: dict, title: str, path: Path) -> None:
+def plot_history(history: History, title: str, path: Path) -> None:
     """Accuracy and cost per epoch on the watched split, with the final test accuracy as a point;
     and, when the run recorded diagnostics, their per-layer curves beside them."""
     plt = require_pyplot()
-    epochs = [e["epoch"] for e in history["epochs"]]
-    split = history.get("evaluated_on", "test")
-    records = [e.get("diagnostics") for e in history["epochs"]]
+    epochs = [e.epoch for e in history.epochs]
+    split = history.evaluated_on
+    records = [e.diagnostics for e in history.epochs]
     with_diagnostics = all(records)
     rows = 3 if with_diagnostics else 1
     fig, axes = plt.subplots(rows, 2, figsize=(10, 4 * rows), squeeze=False)
     left, right = axes[0]
-    left.plot(epochs, [100 * e["accuracy"] for e in history["epochs"]], "o-", ms=3, label=split)
-    test = history.get("test")
+    left.plot(epochs, [100 * e.accuracy for e in history.epochs], "o-", ms=3, label=split)
+    test = history.test
     if test is not None and split != "test":
         left.plot([epochs[-1]], [100 * test["accuracy"]], "s", color="tab:red", label="test (final)")
     left.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     left.legend()
-    right.plot(epochs, [e["cost"] for e in history["epochs"]], "o-", ms=3, color="tab:orange", label=split)
+    right.plot(epochs, [e.cost for e in history.epochs], "o-", ms=3, color="tab:orange", label=split)
     right.set(xlabel="epoch", ylabel="mean cost", title="cost")
     right.legend()
     if with_diagnostics:

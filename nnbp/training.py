@@ -143,11 +143,11 @@ def evaluated_on(dataset: Dataset) -> Split:
 class Diverged(NnbpError):
     """Training produced a NaN or infinite weight, bias or cost."""
 
-    def __init__(self, epoch: int, batch: int | None, eta: float) -> None:
+    def __init__(self, epoch: int, batch: int | None, eta: float, kept: str | None = None) -> None:
         where = f"epoch {epoch}" + (f", mini-batch {batch}" if batch is not None else "")
         super().__init__(
             f"training diverged in {where}: a weight, bias or the cost became NaN or infinite; "
-            f"try a smaller eta than {eta:g}"
+            f"try a smaller eta than {eta:g}" + (f"; {kept}" if kept else "")
         )
         self.epoch, self.batch = epoch, batch
 

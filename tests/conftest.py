@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from nnbp.network import Network
 
@@ -23,3 +24,12 @@ def rng() -> np.random.Generator:
 
 def small_network(sizes: list[int], seed: int = 0, dtype=np.float64) -> Network:
     return Network.initialise(sizes, np.random.default_rng(seed), dtype=dtype)
+
+
+def cli_runner() -> CliRunner:
+    """A CliRunner that keeps stderr apart from stdout: click < 8.2 needs mix_stderr=False, which
+    click 8.2 removed (it always keeps them apart)."""
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()

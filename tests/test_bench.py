@@ -5,8 +5,8 @@ import struct
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+from conftest import cli_runner
 from nnbp.bench import bench, environment, max_grad_diff
 from nnbp.cli import main
 from nnbp.network import Network
@@ -67,7 +67,7 @@ def write_tiny(tmp_path):
 
 def test_bench_cli_json(tmp_path):
     config = write_tiny(tmp_path)
-    result = CliRunner().invoke(
+    result = cli_runner().invoke(
         main, ["bench", str(config), "--mini-batch-sizes", "1,5", "--repeats", "1", "--loop-examples", "10", "--json"]
     )
     assert result.exit_code == 0, result.stderr
@@ -84,7 +84,7 @@ def test_bench_cli_json(tmp_path):
 def test_bench_cli_table(tmp_path):
     """Without --mini-batch-sizes, the default sizes that fit the 40 examples are timed: 1 and 10."""
     config = write_tiny(tmp_path)
-    result = CliRunner().invoke(main, ["bench", str(config), "--quick"])
+    result = cli_runner().invoke(main, ["bench", str(config), "--quick"])
     assert result.exit_code == 0, result.stderr
     rows = [line.split()[0] for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]
     assert rows == ["1", "10"]
@@ -102,7 +102,7 @@ def test_bench_cli_table(tmp_path):
 )
 def test_bench_cli_bad_options(tmp_path, args, message):
     config = write_tiny(tmp_path)
-    result = CliRunner().invoke(main, ["bench", str(config), *args])
+    result = cli_runner().invoke(main, ["bench", str(config), *args])
     assert result.exit_code == 1 and message in result.stderr
 
 
@@ -110,7 +110,7 @@ def test_bench_plot_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     config = write_tiny(tmp_path)
     png = tmp_path / "speedup.png"
-    result = CliRunner().invoke(
+    result = cli_runner().invoke(
         main, ["bench", str(config), "--mini-batch-sizes", "2,4", "--repeats", "1", "--loop-examples", "4", "--plot", str(png)]
     )
     assert result.exit_code == 0, result.stderr
@@ -132,6 +132,6 @@ def test_bench_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch
 
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     config = write_tiny(tmp_path)
-    result = CliRunner().invoke(main, ["bench", str(config), "--quick", "--plot", str(tmp_path / "p.png")])
+    result = cli_runner().invoke(main, ["bench", str(config), "--quick", "--plot", str(tmp_path / "p.png")])
     assert result.exit_code == 1 and "pip install 'nnbp[plot]'" in result.stderr
     assert not (tmp_path / "p.png").exists()

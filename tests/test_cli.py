@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from conftest import cli_runner
 from nnbp import __version__
 from nnbp.cli import main
 
@@ -25,7 +26,7 @@ output: {output}
 
 @pytest.fixture
 def runner() -> CliRunner:
-    return CliRunner()
+    return cli_runner()
 
 
 def write_config(tmp_path, text=None, **fmt):
@@ -104,8 +105,6 @@ def test_same_config_twice_gives_identical_weight_files(runner, tmp_path):
         ("sizes: [784, 30, 3]\n", [], "c.yaml: sizes: the output layer has 3 neurons"),
         ("sizes: [784, 30\n", [], "c.yaml: not valid YAML at line"),
         ("dataset: nowhere.npz\n", [], "dataset: 'nowhere.npz' is neither a known dataset"),
-        ("epochs: 1\n", ["--eta", "nan"], "--eta: nan is not a positive finite learning rate"),
-        ("epochs: 1\n", ["--epochs", "0"], "--epochs: 0 is less than 1"),
     ],
 )
 def test_bad_input_is_one_line_exit_1_and_leaves_nothing(runner, tmp_path, text, args, message):
@@ -125,11 +124,56 @@ def test_missing_config_file(runner, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_usage_errors_exit_2(runner, tmp_path):
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--epochs", "many"], "Invalid value for '--epochs': 'many' is not a whole number"),
+        (["--epochs", "0"], "Invalid value for '--epochs': 0 is less than 1"),
+        (["--eta", "nan"], "Invalid value for '--eta': nan is not a positive finite learning rate"),
+        (["--engine", "gpu"], "Invalid value for '--engine': 'gpu' is not one of matrix, loop"),
+        (["--sizes", "784,x,10"], "Invalid value for '--sizes': --sizes[1]: 'x' is not a whole number"),
+        (["--activation", "relu,swish"], "Invalid value for '--activation': --activation[1]: 'swish' is not one of"),
+    ],
+)
+def test_bad_option_values_are_usage_errors_exit_2_before_anything_is_written(runner, tmp_path, args, message):
     config = write_config(tmp_path)
-    result = runner.invoke(main, ["train", str(config), "--epochs", "many"])
-    assert result.exit_code == 2 and "'many' is not a valid integer" in result.stderr
-    assert runner.invoke(main, ["train", str(config), "--engine", "gpu"]).exit_code == 2
+    result = runner.invoke(main, ["train", str(config), *args])
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
+
+
+def test_every_config_key_has_an_option_that_overrides_it(runner, tmp_path):
+    """--sizes, --activation, --cost, --init, --lmbda and the rest reach the run's recorded config."""
+    config = write_config(tmp_path)
+    result = runner.invoke(main, [
+        "train", str(config), "-q", "--sizes", "784,16,8,10", "--activation", "relu,tanh,softmax",
+        "--cost", "log-likelihood", "--init", "scaled", "--lmbda", "0.5", "--epochs", "1", "--eta", "0.1",
+        "--mini-batch-size", "40", "--seed", "4", "--validation-size", "1000", "--engine", "matrix",
+        "--dtype", "float32", "--diagnostics", "--dataset", "mnist-sample", "-o", str(tmp_path / "out"),
+    ])
+    assert result.exit_code == 0, result.stderr
+    import yaml
+
+    recorded = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
+    assert recorded == {
+        "sizes": [784, 16, 8, 10], "eta": 0.1, "epochs": 1, "mini_batch_size": 40, "seed": 4,
+        "dataset": "mnist-sample", "validation_size": 1000, "engine": "matrix", "dtype": "float32",
+        "activation": ["relu", "tanh", "softmax"], "cost": "log-likelihood", "init": "scaled", "lmbda": 0.5,
+        "diagnostics": True, "output": str(tmp_path / "out"),
+    }
+    from nnbp.config import KEYS
+
+    assert set(recorded) == set(KEYS)
+    history = json.loads((tmp_path / "out" / "history.json").read_text())
+    assert history["evaluated_on"] == "validation" and history["epochs"][0]["total"] == 1000
+
+
+def test_a_config_without_output_trains_into_runs_named_after_the_file(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny-fashion.yaml").write_text("sizes: [784, 5, 10]\nepochs: 1\nmini_batch_size: 100\n")
+    result = runner.invoke(main, ["train", "tiny-fashion.yaml", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "runs" / "tiny-fashion" / "weights.npz").is_file()
 
 
 def test_existing_run_is_not_replaced_without_force(runner, tmp_path):
@@ -155,7 +199,7 @@ def test_eval_errors(runner, tmp_path):
 
 def test_eval_refuses_weights_that_do_not_fit_the_data(runner, tmp_path):
     from nnbp.network import Network
-    from nnbp.store import save_network
+    from nnbp.run.weights import save_weights as save_network
 
     path = tmp_path / "w.npz"
     save_network(path, Network.initialise([5, 3], np.random.default_rng(0)), {"config": {"dataset": "mnist-sample"}})
@@ -220,7 +264,7 @@ def test_divergence_keeps_the_last_good_epoch(runner, tmp_path, monkeypatch):
     assert f"{tmp_path / 'run'} keeps epoch 1's weights" in result.stderr
     with np.load(tmp_path / "run" / "weights.npz") as npz:
         assert np.isfinite(npz["weights_0"]).all()
-        assert json.loads(str(npz["meta"]))["checkpoint"]["epoch"] == 1
+        assert len(json.loads(str(npz["meta"]))["checkpoint"]["history"]["epochs"]) == 1
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert len(history["epochs"]) == 1 and history["diverged"]["epoch"] == 2
 
@@ -232,3 +276,9 @@ def test_final_test_figures_are_the_test_figures_only(runner, tmp_path):
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert set(history["test"]) == {"cost", "correct", "total", "accuracy"}
     assert history["test"]["correct"] == history["epochs"][-1]["correct"]
+
+
+def test_commands_are_named_as_documented_under_every_click_version():
+    """click 8.1 names a command after its function (train_cmd → train-cmd) unless given a name."""
+    assert sorted(main.commands) == ["bench", "data", "eval", "gradcheck", "plot", "train"]
+    assert sorted(main.commands["data"].commands) == ["fetch", "list"]

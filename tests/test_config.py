@@ -12,18 +12,52 @@ def load(tmp_path, text: str, **overrides) -> TrainConfig:
     return build_config(read_config_file(path), overrides, str(path))
 
 
-def test_every_config_field_has_a_parser_and_no_parser_lacks_a_field():
+def test_every_config_field_carries_its_key_and_every_default_passes_its_own_parser():
     from dataclasses import fields
 
-    from nnbp.config import PARSERS
+    from nnbp.config import KEYS
 
-    assert set(PARSERS) == {f.name for f in fields(TrainConfig)}
+    assert list(KEYS) == [f.name for f in fields(TrainConfig)]
+    for f in fields(TrainConfig):
+        assert KEYS[f.name].help and f.metadata["key"] is KEYS[f.name]
+        assert KEYS[f.name].parse(f.default, f.name) == f.default
 
 
 def test_defaults_are_the_books_run(tmp_path):
     config = load(tmp_path, "seed: 3\n")
-    assert config == TrainConfig(seed=3)
+    assert config == TrainConfig(seed=3, output="runs/c")
     assert config.sizes == (784, 30, 10) and config.eta == 3.0 and config.mini_batch_size == 10
+
+
+@pytest.mark.parametrize(
+    "name, text, value",
+    [
+        ("sizes", "784,100,10", (784, 100, 10)),
+        ("sizes", "[784, 100, 10]", (784, 100, 10)),
+        ("sizes", "784 100 10", (784, 100, 10)),
+        ("activation", "relu", "relu"),
+        ("activation", "relu,softmax", ("relu", "softmax")),
+        ("epochs", "12", 12),
+        ("eta", "1e-3", 0.001),
+        ("validation_size", "0", 0),
+        ("output", "~/runs/x", "~/runs/x"),
+    ],
+)
+def test_option_text_becomes_the_value_yaml_would_give(name, text, value):
+    from nnbp.config import KEYS
+
+    assert KEYS[name].parse(KEYS[name].from_text(text), f"--{name}") == value
+
+
+def test_the_help_list_and_the_readme_table_name_every_key_with_its_default():
+    from nnbp.config import KEYS, default_text, keys_help, keys_table
+
+    help_text, table = keys_help(), keys_table()
+    for name in KEYS:
+        assert f"  {name} " in help_text and f"| `{name}` |" in table
+        assert f"`{default_text(name)}`" in table
+    assert "| `sizes` | layer sizes, input first | `784,30,10` |" in table
+    assert "\\|δ\\|" in table  # a | in a help line is escaped, not a new cell
 
 
 def test_every_key_is_read(tmp_path):
@@ -43,8 +77,9 @@ cost: log-likelihood
 init: scaled
 lmbda: 5.0
 """)
-    assert config == TrainConfig((4, 3, 2), 0.5, 2, 7, 11, "data.npz", "loop", "float32", "out", 0,
-                                 ("relu", "softmax"), "log-likelihood", "scaled", 5.0)
+    assert config == TrainConfig(sizes=(4, 3, 2), eta=0.5, epochs=2, mini_batch_size=7, seed=11, dataset="data.npz",
+                                 engine="loop", dtype="float32", output="out", validation_size=0,
+                                 activation=("relu", "softmax"), cost="log-likelihood", init="scaled", lmbda=5.0)
     assert config.to_dict()["activation"] == ["relu", "softmax"]
 
 

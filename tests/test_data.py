@@ -112,3 +112,12 @@ def test_known_datasets_reports_found_and_missing(isolated, monkeypatch):
     assert rows["mnist"].where is None
     assert rows["fashion-mnist"].where == str(isolated / "data" / "fashion-mnist")
     assert (rows["fashion-mnist"].train, rows["fashion-mnist"].validation, rows["fashion-mnist"].test) == (20, 10, 10)
+
+
+def test_known_datasets_never_shows_a_split_load_dataset_would_refuse(isolated):
+    """A fashion-mnist folder of 30 training images cannot hold out the default 10,000 for validation."""
+    write_idx_folder(isolated / "data" / "fashion-mnist", n_train=30)
+    with pytest.raises(NnbpError, match="validation_size: 10000 leaves none of the 30"):
+        load_dataset("fashion-mnist")
+    row = {r.name: r for r in known_datasets()}["fashion-mnist"]
+    assert row.train is None and "unusable: validation_size: 10000 leaves none of the 30" in row.where

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+from conftest import cli_runner
 from nnbp.cli import main
 from nnbp.data.dataset import Dataset, Split
 from nnbp.diagnostics import explain_slowest, probe
@@ -127,7 +127,7 @@ def test_explanation_names_the_slowest_layer_and_the_reason():
 def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text(f"sizes: [784, 12, 10]\nepochs: 2\nmini_batch_size: 50\noutput: {tmp_path / 'run'}\n")
-    runner = CliRunner()
+    runner = cli_runner()
     result = runner.invoke(main, ["train", str(config), "--diagnostics"])
     assert result.exit_code == 0, result.stderr
     assert "learned slowest" in result.stdout

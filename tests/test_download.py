@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+from conftest import cli_runner
 from nnbp import data as data_module
 from nnbp.data import download
 from nnbp.cli import main
@@ -177,14 +177,14 @@ def test_pinned_checksums_are_well_formed():
 def test_cli_data_fetch(server, published, tmp_path, monkeypatch):
     serve_all(server, published)
     monkeypatch.setitem(download.REMOTE, "mnist", remote(published, server.url + "/a/"))
-    result = CliRunner().invoke(main, ["data", "fetch", "mnist", "--dir", str(tmp_path / "m")])
+    result = cli_runner().invoke(main, ["data", "fetch", "mnist", "--dir", str(tmp_path / "m")])
     assert result.exit_code == 0, result.stderr
     assert f"mnist: 4 files verified in {tmp_path / 'm'}" in result.stdout
 
 
 def test_cli_data_fetch_offline_is_one_line(published, tmp_path, monkeypatch):
     monkeypatch.setitem(download.REMOTE, "fashion-mnist", remote(published, refused_url()))
-    result = CliRunner().invoke(main, ["data", "fetch", "fashion-mnist", "--dir", str(tmp_path / "f")])
+    result = cli_runner().invoke(main, ["data", "fetch", "fashion-mnist", "--dir", str(tmp_path / "f")])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: could not download tiny") and result.stderr.count("\n") == 1
 
@@ -196,7 +196,7 @@ def test_train_on_a_missing_name_downloads_it_with_a_note(server, published, tmp
     monkeypatch.setattr(data_module, "data_folders", lambda name: [data_module.cache_dir() / name])
     config = tmp_path / "c.yaml"
     config.write_text(f"dataset: mnist\nvalidation_size: 10\nepochs: 1\nsizes: [784, 5, 10]\noutput: {tmp_path / 'run'}\n")
-    result = CliRunner().invoke(main, ["train", str(config)])
+    result = cli_runner().invoke(main, ["train", str(config)])
     assert result.exit_code == 0, result.stderr
     assert "Dataset 'mnist' is not on this machine: downloading it into" in result.stderr
     assert (tmp_path / "cache" / "nnbp" / "mnist" / "train-images-idx3-ubyte.gz").exists()
@@ -205,6 +205,6 @@ def test_train_on_a_missing_name_downloads_it_with_a_note(server, published, tmp
 
 def test_cli_data_list(tmp_path, monkeypatch):
     monkeypatch.setattr(data_module, "data_folders", lambda name: [tmp_path / name])
-    result = CliRunner().invoke(main, ["data", "list"])
+    result = cli_runner().invoke(main, ["data", "list"])
     assert result.exit_code == 0
     assert "mnist-sample" in result.stdout and "missing (nnbp data fetch mnist)" in result.stdout

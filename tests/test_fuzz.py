@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from nnbp.config import build_config, read_config_file
 from nnbp.errors import NnbpError
 from nnbp.data.formats import load_idx_folder, load_npz, load_pickle, read_idx
-from nnbp.store import load_network, network_bytes
+from nnbp.run.weights import load_weights as load_network, network_bytes
 from nnbp.network import Network
 from test_formats import idx_bytes, keras_arrays, write_idx_folder
 

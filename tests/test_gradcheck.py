@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnbp.gradcheck as gradcheck_module
+from conftest import cli_runner
 from nnbp.activations import ACTIVATIONS
 from nnbp.backprop import backprop, backprop_per_example
 from nnbp.cli import main
@@ -103,7 +103,7 @@ def write_config(tmp_path, extra=""):
 
 
 def test_cli_gradcheck_passes_with_exit_0(tmp_path):
-    result = CliRunner().invoke(main, ["gradcheck", str(write_config(tmp_path)), "--params", "300"])
+    result = cli_runner().invoke(main, ["gradcheck", str(write_config(tmp_path)), "--params", "300"])
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "PASS: largest relative error" in result.stdout
     assert "Whole gradient: one backprop" in result.stdout and "(extrapolated from the" in result.stdout
@@ -111,7 +111,7 @@ def test_cli_gradcheck_passes_with_exit_0(tmp_path):
 
 def test_cli_gradcheck_json_for_softmax_network(tmp_path):
     config = write_config(tmp_path, "activation: [relu, softmax]\ncost: log-likelihood\ninit: scaled\n")
-    result = CliRunner().invoke(main, ["gradcheck", str(config), "--params", "200", "--json"])
+    result = cli_runner().invoke(main, ["gradcheck", str(config), "--params", "200", "--json"])
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["passed"] is True and report["activation"] == ["relu", "softmax"]
@@ -125,12 +125,12 @@ def test_cli_gradcheck_fails_with_exit_1(tmp_path, monkeypatch):
         return nabla_b, nabla_w
 
     monkeypatch.setattr(gradcheck_module, "backprop", wrong)
-    result = CliRunner().invoke(main, ["gradcheck", str(write_config(tmp_path)), "--params", "100"])
+    result = cli_runner().invoke(main, ["gradcheck", str(write_config(tmp_path)), "--params", "100"])
     assert result.exit_code == 1 and "FAIL: largest relative error" in result.stdout
 
 
 def test_cli_gradcheck_on_saved_weights(tmp_path):
-    runner = CliRunner()
+    runner = cli_runner()
     config = write_config(tmp_path, f"epochs: 1\noutput: {tmp_path / 'run'}\n")
     assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
     result = runner.invoke(main, ["gradcheck", str(config), "--weights", str(tmp_path / "run" / "weights.npz"),
@@ -141,5 +141,20 @@ def test_cli_gradcheck_on_saved_weights(tmp_path):
 @pytest.mark.parametrize("args, message", [(["--eps", "0"], "--eps: 0.0 is not a positive finite step"),
                                            (["--tolerance", "-1"], "--tolerance: -1.0 is not")])
 def test_cli_gradcheck_bad_options(tmp_path, args, message):
-    result = CliRunner().invoke(main, ["gradcheck", str(write_config(tmp_path)), *args])
+    result = cli_runner().invoke(main, ["gradcheck", str(write_config(tmp_path)), *args])
     assert result.exit_code == 1 and message in result.stderr
+
+
+def test_saved_weights_are_checked_on_the_same_mini_batch_as_a_fresh_network(tmp_path):
+    """Weights equal to what the config initialises give exactly the fresh network's check: the batch
+    (the first mini-batch training would take) does not depend on where the network came from."""
+    from nnbp.config import TrainConfig, build_network
+    from nnbp.run import check_gradient
+    from nnbp.run.weights import save_weights
+
+    config = TrainConfig(sizes=(784, 6, 10), mini_batch_size=5, seed=3)
+    save_weights(tmp_path / "w.npz", build_network(config, np.random.default_rng(3)), {})
+    fresh, described = check_gradient(config, n_params=300)
+    saved, _ = check_gradient(config, weights=tmp_path / "w.npz", n_params=300)
+    assert [c.weights_max_rel_error for c in saved.layers] == [c.weights_max_rel_error for c in fresh.layers]
+    assert saved.max_rel_error == fresh.max_rel_error and described["mini_batch_size"] == 5

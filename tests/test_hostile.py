@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+from conftest import cli_runner
 from nnbp.cli import main
 from nnbp.network import Network
-from nnbp.store import network_bytes
+from nnbp.run.weights import network_bytes
 from test_formats import idx_bytes, keras_arrays, nielsen_pickle, write_idx_folder
 
 
@@ -30,7 +30,7 @@ def run(tmp_path: Path, args: list[str], expected_exit: int, message: str) -> No
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        result = CliRunner().invoke(main, args)
+        result = cli_runner().invoke(main, args)
     finally:
         os.chdir(cwd)
     assert result.exit_code == expected_exit, (result.stdout, result.stderr)
@@ -91,7 +91,7 @@ def test_config_that_is_a_folder(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--epochs", "x"], "'x' is not a valid integer"),
+        (["--epochs", "x"], "Invalid value for '--epochs': 'x' is not a whole number"),
         (["--dtype", "float16"], "'float16' is not one of"),
         (["--no-such-option"], "No such option"),
     ],
@@ -241,7 +241,7 @@ WEIGHTS = [
     ("truncated", "w.npz:"),
     ("missing", "missing array 'weights_1'"),
     ("shapes", "weights_0 has shape (5, 700)"),
-    ("meta-not-json", "'meta' is not JSON"),
+    ("meta-not-json", "meta: not valid JSON"),
     ("newer", "weights format 99 is not the format 1"),
     ("object", "pickled object arrays"),
 ]
@@ -262,7 +262,7 @@ def test_bad_weights_for_gradcheck(tmp_path, kind, message):
 
 def test_resume_of_something_that_is_not_a_run(tmp_path):
     (tmp_path / "run").mkdir()
-    run(tmp_path, ["train", "--resume", "run"], 1, "run/weights.npz: no such file")
+    run(tmp_path, ["train", "--resume", "run"], 1, "run: holds no weights.npz; is this a run folder?")
     network = Network.initialise([784, 5, 10], np.random.default_rng(0))
     (tmp_path / "run" / "weights.npz").write_bytes(network_bytes(network, {"config": {}}))
     run(tmp_path, ["train", "--resume", "run"], 1, "holds no checkpoint")

@@ -4,8 +4,8 @@ import json
 import struct
 
 import pytest
-from click.testing import CliRunner
 
+from conftest import cli_runner
 from nnbp.cli import main
 
 
@@ -19,7 +19,7 @@ def test_plot_draws_the_learning_curves_of_a_real_run(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     config = tmp_path / "c.yaml"
     config.write_text(f"sizes: [784, 10, 10]\nepochs: 2\nmini_batch_size: 50\noutput: {tmp_path / 'run'}\n")
-    runner = CliRunner()
+    runner = cli_runner()
     assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
     result = runner.invoke(main, ["plot", str(tmp_path / "run")])
     assert result.exit_code == 0, result.stderr
@@ -32,15 +32,22 @@ def test_plot_draws_the_learning_curves_of_a_real_run(tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [
-        (None, "no such file; is this a run folder?"),
-        ("{not json", "not a readable history"),
-        (json.dumps({"epochs": []}), "holds no epochs"),
-        (json.dumps([1, 2]), "holds no epochs"),
+        (None, "history.json: no such file; is this a run folder?"),
+        ("{not json", "history.json: not valid JSON"),
+        (json.dumps({"epochs": []}), "history.json: missing field 'evaluated_on'"),
+        (json.dumps({"evaluated_on": "test", "epochs": []}), "history.json: holds no epochs yet"),
+        (json.dumps([1, 2]), "history.json: is a list, expected an object"),
+        (json.dumps({"evaluated_on": "test", "epochs": [None]}), "history.json: epochs[0]: is a NoneType"),
+        (json.dumps({"evaluated_on": "test", "epochs": [{"epoch": 1, "cost": None, "correct": 1, "total": 2,
+                                                         "accuracy": 0.5, "seconds": 1}]}),
+         "history.json: epochs[0]: cost: None is not a finite number"),
+        (json.dumps({"evaluated_on": "test", "epochs": [], "colour": "red"}), "history.json: unknown field 'colour'"),
+        pytest.param("[" * 100_000, "history.json: nested too deeply", id="deep"),
     ],
 )
 def test_plot_refuses_what_is_not_a_run(tmp_path, content, message):
     if content is not None:
         (tmp_path / "history.json").write_text(content)
-    result = CliRunner().invoke(main, ["plot", str(tmp_path)])
+    result = cli_runner().invoke(main, ["plot", str(tmp_path)])
     assert result.exit_code == 1 and message in result.stderr
     assert not (tmp_path / "learning-curves.png").exists()

@@ -1,58 +1,164 @@
-"""The run folder: refusing to overwrite, the checkpoint round trip, and what a resume refuses."""
+"""The run layer: the folder (refusing to overwrite, one run at a time, no leftovers), the checkpoint
+round trip, what a resume refuses, and a whole run through the library with its callbacks."""
 
 from __future__ import annotations
+
+import json
+import os
 
 import numpy as np
 import pytest
 
-from nnbp import run
+from conftest import cli_runner
 from nnbp.config import TrainConfig, build_network
+from nnbp.data import load_dataset
+from nnbp.data.dataset import Dataset, Split
 from nnbp.errors import NnbpError
+from nnbp.run import Run, RunFolder, evaluate_weights
+from nnbp.run.history import History, read_history
+from nnbp.training import EpochResult, evaluate
 
 
-def test_prepare_output_refuses_an_existing_run_and_creates_nothing_else(tmp_path):
-    out = run.prepare_output(tmp_path / "a" / "b", force=False)
-    assert out.is_dir()
-    (out / "history.json").write_text("{}")
-    with pytest.raises(NnbpError, match="already holds a run \\(history.json\\); pass --force"):
-        run.prepare_output(out, force=False)
-    assert run.prepare_output(out, force=True) == out
+def tiny_dataset(seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+
+    def split(n: int) -> Split:
+        return Split(rng.integers(0, 256, (n, 6), dtype=np.uint8), rng.integers(0, 3, n))
+
+    return Dataset("tiny", split(30), split(12), 3, 1 / 255)
+
+
+def config_for(tmp_path, **keys) -> TrainConfig:
+    return TrainConfig(**{"sizes": (6, 4, 3), "epochs": 3, "mini_batch_size": 7, "eta": 1.0,
+                          "output": str(tmp_path / "run"), **keys})
+
+
+def test_a_new_folder_refuses_an_existing_run_and_force_clears_it(tmp_path):
+    out = tmp_path / "a" / "b"
+    with RunFolder.create(out, force=False) as folder:
+        assert folder.path.is_dir()
+        (out / "history.json").write_text("{}")
+        (out / "weights.npz").write_text("old")
+    with pytest.raises(NnbpError, match="already holds a run \\(weights.npz, history.json\\); pass --force"):
+        RunFolder.create(out, force=False)
+    with RunFolder.create(out, force=True):
+        assert sorted(p.name for p in out.iterdir()) == [".nnbp.pid"]  # the old run's files are gone
+    assert list(out.iterdir()) == []
     (tmp_path / "file").write_text("x")
     with pytest.raises(NnbpError, match="exists and is not a folder"):
-        run.prepare_output(tmp_path / "file", force=True)
+        RunFolder.create(tmp_path / "file", force=True)
+
+
+def test_a_locked_folder_refuses_a_second_run_naming_the_holder(tmp_path):
+    with RunFolder.create(tmp_path / "run", force=False):
+        with pytest.raises(NnbpError) as e:
+            RunFolder.create(tmp_path / "run", force=True)
+        assert f"is in use by another nnbp run (pid {os.getpid()})" in str(e.value)
+    with RunFolder.create(tmp_path / "run", force=False):  # free again once closed
+        pass
+
+
+def test_a_refused_run_leaves_no_folder_it_made(tmp_path):
+    with RunFolder.create(tmp_path / "run", force=False):
+        with pytest.raises(NnbpError):
+            RunFolder.create(tmp_path / "run", force=False)
+    (tmp_path / "run" / "config.yaml").write_text("sizes: [6, 4, 3]\n")
+    with pytest.raises(NnbpError, match="already holds a run"):
+        RunFolder.create(tmp_path / "run", force=False)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.yaml"]
+
+
+def test_temporary_files_a_killed_run_left_are_removed_by_the_next(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / ".nnbp-tmp-weights.npz.1a2b3c4d").write_bytes(b"half a file")
+    with RunFolder.create(tmp_path / "run", force=False):
+        pass
+    assert list((tmp_path / "run").iterdir()) == []
 
 
 def test_checkpoint_round_trip_restores_weights_history_and_generator(tmp_path):
-    config = TrainConfig(sizes=(6, 4, 3), epochs=5, output=str(tmp_path))
+    config = config_for(tmp_path, epochs=5)
     rng = np.random.default_rng(11)
     network = build_network(config, rng)
     rng.permutation(10)  # as an epoch's shuffle would
-    history = {"evaluated_on": "test", "epochs": [{"epoch": 1, "accuracy": 0.5}], "best_epoch": 1}
-    run.start(tmp_path, config)
-    run.save_checkpoint(tmp_path, config, network, rng, history)
-    loaded_config, loaded, loaded_rng, loaded_history = run.load_checkpoint(tmp_path, None)
+    history = History("test", [EpochResult(1, 0.3, 6, 12, 0.5, 0.01)])
+    with RunFolder.create(tmp_path / "run", force=False) as folder:
+        folder.save_checkpoint(config, network, rng, history, 1 / 255)
+        loaded_config, loaded, loaded_rng, loaded_history = folder.load_checkpoint(None)
     assert loaded_config == config and loaded_history == history
     for a, b in zip(loaded.weights + loaded.biases, network.weights + network.biases):
         assert np.array_equal(a, b)
     assert np.array_equal(loaded_rng.permutation(50), rng.permutation(50))
+    assert read_history(tmp_path / "run" / "history.json") == history
 
 
 def test_a_finished_run_needs_more_epochs_to_resume(tmp_path):
-    config = TrainConfig(sizes=(6, 4, 3), epochs=1)
-    rng = np.random.default_rng(0)
-    run.save_checkpoint(tmp_path, config, build_network(config, rng), rng,
-                        {"evaluated_on": "test", "epochs": [{"epoch": 1, "accuracy": 0.5}]})
+    dataset = tiny_dataset()
+    with Run.start(config_for(tmp_path, epochs=1), dataset) as run:
+        run.train(dataset)
     with pytest.raises(NnbpError, match="already trained for 1 of 1 epochs"):
-        run.load_checkpoint(tmp_path, None)
-    assert run.load_checkpoint(tmp_path, 3)[0].epochs == 3
+        Run.resume(tmp_path / "run")
+    with Run.resume(tmp_path / "run", epochs=3) as run:
+        assert run.config.epochs == 3 and len(run.history.epochs) == 1 and run.history.test is None
+
+
+def test_a_run_stopped_after_its_last_checkpoint_is_finished_by_resume(tmp_path):
+    """The stop lands after the last epoch's save, before the final test: resume only adds the test."""
+    dataset = tiny_dataset()
+
+    def stop_after_last(result):
+        if result.epoch == 2:
+            raise KeyboardInterrupt
+
+    with Run.start(config_for(tmp_path, epochs=2), dataset) as run, pytest.raises(KeyboardInterrupt):
+        run.train(dataset, on_epoch=stop_after_last)
+    assert "test" not in json.loads((tmp_path / "run" / "history.json").read_text())
+    with Run.resume(tmp_path / "run") as run:
+        history = run.train(dataset, on_epoch=lambda r: pytest.fail("no epoch is left to train"))
+    assert history.test == evaluate(run.network, dataset, dataset.test).to_dict()
+    assert json.loads((tmp_path / "run" / "history.json").read_text())["test"] == history.test
+
+
+def test_a_run_through_the_library_reports_each_step_and_epoch_and_writes_its_folder(tmp_path):
+    dataset = tiny_dataset()
+    batches, epochs = [], []
+    with Run.start(config_for(tmp_path), dataset) as run:
+        history = run.train(dataset, on_batch=batches.append, on_epoch=epochs.append)
+    assert batches == [7, 7, 7, 7, 2] * 3 and [e.epoch for e in epochs] == [1, 2, 3]
+    assert history.epochs == epochs and history.test["total"] == 12
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.yaml", "history.json", "weights.npz"]
+    assert read_history(tmp_path / "run" / "history.json") == history
+    assert evaluate(run.network, dataset, dataset.test).correct == history.test["correct"]
+
+
+def test_resumed_runs_end_bit_identical_to_an_uninterrupted_one(tmp_path):
+    dataset = tiny_dataset()
+    with Run.start(config_for(tmp_path, output=str(tmp_path / "whole")), dataset) as run:
+        run.train(dataset)
+        whole = run.network
+    with Run.start(config_for(tmp_path, epochs=1), dataset) as run:
+        run.train(dataset)
+    for _ in range(2):
+        with Run.resume(tmp_path / "run", epochs=len(run.history.epochs) + 1) as run:
+            run.train(dataset)
+    for a, b in zip(run.network.weights + run.network.biases, whole.weights + whole.biases):
+        assert np.array_equal(a, b)
+
+
+def test_eval_reads_the_dataset_the_weights_were_trained_on(tmp_path):
+    dataset = load_dataset("mnist-sample")
+    config = TrainConfig(sizes=(784, 8, 10), epochs=1, mini_batch_size=100, output=str(tmp_path / "run"))
+    with Run.start(config, dataset) as run:
+        history = run.train(dataset)
+    ev, data = evaluate_weights(tmp_path / "run" / "weights.npz")
+    assert data.name == "mnist-sample" and ev.correct == history.test["correct"]
+    assert ev.confusion.sum() == 2000 and ev.confusion.trace() == ev.correct
 
 
 def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monkeypatch):
     """Epoch 2's save fails with ENOSPC: exit 1, one line, epoch 1's files intact, no temp files."""
     import errno
-    import json
 
-    from click.testing import CliRunner
 
     from nnbp import files
     from nnbp.cli import main
@@ -69,9 +175,9 @@ def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monk
     monkeypatch.setattr(files.os, "replace", full_disk)
     config = tmp_path / "c.yaml"
     config.write_text(f"sizes: [784, 8, 10]\nepochs: 3\nmini_batch_size: 50\noutput: {tmp_path / 'run'}\n")
-    result = CliRunner().invoke(main, ["train", str(config)])
+    result = cli_runner().invoke(main, ["train", str(config)])
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "weights.npz: cannot write (No space left on device)" in result.stderr
-    files = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert files == ["config.yaml", "history.json", "weights.npz"]
+    left = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert left == ["config.yaml", "history.json", "weights.npz"]
     assert len(json.loads((tmp_path / "run" / "history.json").read_text())["epochs"]) == 1

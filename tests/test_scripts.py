@@ -48,3 +48,4 @@ def test_compare_installs_times_two_interpreters_side_by_side(tmp_path):
     assert result.returncode == 0, result.stderr
     row = result.stdout.splitlines()[-1].split()
     assert row[:2] == ["1000", "float32"] and float(row[2]) > 0 and float(row[3]) > 0
+

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from nnbp.data.dataset import Dataset, hold_out
+from nnbp.data.dataset import Dataset, check_hold_out, hold_out
 from nnbp.data.formats import IDX_FILES, find_idx_file, idx_length, load_idx_folder, load_npz, load_pickle
 from nnbp.errors import NnbpError
 
@@ -137,6 +137,11 @@ def known_datasets() -> list[Availability]:
         except NnbpError:
             rows.append(Availability(name, f"{folder} (unreadable)"))
             continue
-        held = min(DEFAULT_VALIDATION.get(name, 0), n_train)
+        held = DEFAULT_VALIDATION.get(name, 0)
+        try:
+            check_hold_out(name, n_train, held)  # the split load_dataset would make, or its refusal
+        except NnbpError as e:
+            rows.append(Availability(name, f"{folder} (unusable: {e})"))
+            continue
         rows.append(Availability(name, str(folder), n_train - held, held, n_test))
     return rows

@@ -42,17 +42,21 @@ class Dataset:
         return self.train.images.shape[1]
 
 
+def check_hold_out(name: str, n_train: int, validation_size: int) -> None:
+    """Refuse a validation split that would leave nothing to train on."""
+    if validation_size and validation_size >= n_train:
+        raise NnbpError(
+            f"validation_size: {validation_size} leaves none of the {n_train} training examples of "
+            f"{name!r} for training"
+        )
+
+
 def hold_out(dataset: Dataset, validation_size: int) -> Dataset:
     """Move the last `validation_size` training examples into a validation split (views, no copy)."""
+    check_hold_out(dataset.name, len(dataset.train), validation_size)
     if validation_size == 0:
         return dataset
-    n = len(dataset.train)
-    if validation_size >= n:
-        raise NnbpError(
-            f"validation_size: {validation_size} leaves none of the {n} training examples of "
-            f"{dataset.name!r} for training"
-        )
-    train, cut = dataset.train, n - validation_size
+    train, cut = dataset.train, len(dataset.train) - validation_size
     return replace(
         dataset,
         train=Split(train.images[:cut], train.labels[:cut]),

@@ -9,7 +9,7 @@ import pytest
 
 from nnbp.errors import NnbpError
 from nnbp.network import Network
-from nnbp.store import load_network, network_bytes, save_network, write_atomic
+from nnbp.run.weights import load_weights as load_network, network_bytes, save_weights as save_network
 
 
 @pytest.fixture
@@ -58,20 +58,6 @@ def test_save_writes_exactly_the_path_given(tmp_path, network):
     assert [p.name for p in tmp_path.iterdir()] == ["w"]
 
 
-def test_write_atomic_leaves_old_file_intact_when_writing_fails(tmp_path, monkeypatch):
-    path = tmp_path / "f.json"
-    path.write_text("old")
-
-    def boom(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr("os.replace", boom)
-    with pytest.raises(OSError):
-        write_atomic(path, b"new")
-    assert path.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
-
-
 def rewrite(network: Network, **changes) -> bytes:
     """A weights file with some arrays replaced (None deletes one)."""
     with np.load(io.BytesIO(network_bytes(network, {})), allow_pickle=False) as npz:
@@ -95,12 +81,20 @@ META = json.dumps({"format": 1, "activation": "sigmoid", "cost": "quadratic"})
         ({"weights_1": None}, "missing array 'weights_1'"),
         ({"weights_0": np.zeros((4, 6))}, "weights_0 has shape (4, 6)"),
         ({"biases_1": np.zeros((3,))}, "biases_1 has shape (3,)"),
-        ({"meta": np.asarray("{not json")}, "'meta' is not JSON"),
+        ({"meta": np.asarray("{not json")}, "meta: not valid JSON"),
+        ({"meta": np.asarray('{"a": NaN}')}, "meta: not plain JSON (NaN is not a JSON number)"),
+        pytest.param({"meta": np.asarray("[" * 100_000 + "]" * 100_000)}, "meta: nested too deeply", id="deep"),
+        ({"meta": np.asarray(7)}, "'meta' is not a JSON string"),
         ({"meta": np.asarray("[1, 2]")}, "'meta' is not a JSON object"),
         ({"meta": np.asarray(META.replace('"format": 1', '"format": 2'))}, "weights format 2 is not"),
-        ({"meta": np.asarray(META.replace("sigmoid", "swish"))}, "'activation' is 'swish'; expected one of"),
+        ({"meta": np.asarray(META.replace("sigmoid", "swish"))}, "meta: activation 'swish' is not one of"),
         ({"meta": np.asarray(META.replace('"sigmoid"', '["sigmoid"]'))}, "for each of the 2 layers"),
-        ({"meta": np.asarray(META.replace("quadratic", "hinge"))}, "unknown cost 'hinge'"),
+        ({"meta": np.asarray(META.replace("quadratic", "hinge"))}, "meta: cost 'hinge' is not one of"),
+        ({"meta": np.asarray(META.replace('"quadratic"', '["quadratic"]'))}, "meta: cost ['quadratic'] is not one of"),
+        ({"meta": np.asarray(META[:-1] + ', "input_scale": -1}')}, "meta: input_scale -1 is not a positive number"),
+        ({"weights_1": np.full((3, 4), np.nan)}, "weights_1 holds NaN or infinite values"),
+        ({"biases_0": np.zeros((4, 1), np.float32)}, "biases_0 has shape (4, 1) and dtype float32"),
+        ({"sizes": np.array([5, 0, 3])}, "'sizes' is not a list of 2 to 1000 positive layer sizes"),
         ({"sizes": None}, "not an nnbp weights file"),
         ({"sizes": np.array([5.0, 4.0, 3.0])}, "'sizes' is not a list"),
         ({"weights_0": np.array([object()] * 20, dtype=object).reshape(4, 5)}, "pickled object arrays"),

@@ -1,0 +1,165 @@
+"""A run's history: what each epoch measured, where training stopped, the final test figures.
+
+Written to `history.json` for people and tools, and kept in the checkpoint for `--resume`. Read
+back as strictly as a config: every field is checked, and a defect is a one-line `NnbpError`
+naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from nnbp.diagnostics import LayerDiagnostics
+from nnbp.errors import NnbpError
+from nnbp.files import parse_json, read_text
+from nnbp.training import EpochResult
+
+SPLITS = ("validation", "test")
+MAX_HISTORY_BYTES = 64 * 2**20
+
+
+@dataclass
+class History:
+    """Epoch by epoch, the figures on the watched split (`evaluated_on`), and how the run ended."""
+
+    evaluated_on: str  # "validation", or "test" when the dataset has no validation split
+    epochs: list[EpochResult] = field(default_factory=list)
+    initial_diagnostics: list[dict] | None = None  # the probe before training, per layer
+    test: dict | None = None  # the final test figures: cost, correct, total, accuracy
+    diverged: dict | None = None  # {"epoch": e, "mini_batch": b or None} when training diverged
+
+    @property
+    def best(self) -> EpochResult | None:
+        """The epoch with the highest accuracy on the watched split (the first, on a tie)."""
+        return max(self.epochs, key=lambda e: e.accuracy, default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"evaluated_on": self.evaluated_on}
+        if self.initial_diagnostics is not None:
+            d["initial_diagnostics"] = self.initial_diagnostics
+        d["epochs"] = [e.to_dict() for e in self.epochs]
+        if self.best is not None:
+            d["best_epoch"] = self.best.epoch
+        for name in ("test", "diverged"):
+            if getattr(self, name) is not None:
+                d[name] = getattr(self, name)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> History:
+        """A history from its JSON form; `where` names the file in errors."""
+        d = _mapping(data, where, required={"evaluated_on", "epochs"},
+                     optional={"initial_diagnostics", "best_epoch", "test", "diverged"})
+        if d["evaluated_on"] not in SPLITS:
+            raise NnbpError(f"{where}: evaluated_on: {d['evaluated_on']!r} is not one of {', '.join(SPLITS)}")
+        epochs = _list(d["epochs"], f"{where}: epochs")
+        history = cls(d["evaluated_on"], [_epoch(e, f"{where}: epochs[{i}]") for i, e in enumerate(epochs)])
+        for i, e in enumerate(history.epochs):
+            if e.epoch != i + 1:
+                raise NnbpError(f"{where}: epochs[{i}]: epoch is {e.epoch}, expected {i + 1}")
+        if "best_epoch" in d and (history.best is None or d["best_epoch"] != history.best.epoch):
+            raise NnbpError(f"{where}: best_epoch: {d['best_epoch']!r} is not the epoch of highest accuracy")
+        if d.get("initial_diagnostics") is not None:
+            history.initial_diagnostics = [
+                _initial_layer(layer, f"{where}: initial_diagnostics[{i}]")
+                for i, layer in enumerate(_list(d["initial_diagnostics"], f"{where}: initial_diagnostics"))
+            ]
+        if d.get("test") is not None:
+            history.test = _figures(d["test"], f"{where}: test")
+        if d.get("diverged") is not None:
+            diverged = _mapping(d["diverged"], f"{where}: diverged", required={"epoch", "mini_batch"})
+            _integer(diverged["epoch"], f"{where}: diverged: epoch", 1)
+            if diverged["mini_batch"] is not None:
+                _integer(diverged["mini_batch"], f"{where}: diverged: mini_batch", 1)
+            history.diverged = diverged
+        return history
+
+
+def read_history(path: Path) -> History:
+    """The history in a `history.json`, checked field by field."""
+    if not path.exists():
+        raise NnbpError(f"{path}: no such file; is this a run folder?")
+    text = read_text(path, "a history.json", MAX_HISTORY_BYTES)
+    return History.from_dict(parse_json(text, str(path)), str(path))
+
+
+FIGURES = ("cost", "correct", "total", "accuracy")
+
+
+def _figures(value: Any, where: str) -> dict:
+    d = _mapping(value, where, required=set(FIGURES))
+    _number(d["cost"], f"{where}: cost")
+    total = _integer(d["total"], f"{where}: total", 1)
+    correct = _integer(d["correct"], f"{where}: correct", 0)
+    if correct > total:
+        raise NnbpError(f"{where}: correct: {correct} is more than the total {total}")
+    accuracy = _number(d["accuracy"], f"{where}: accuracy")
+    if not math.isclose(accuracy, correct / total, rel_tol=1e-9):
+        raise NnbpError(f"{where}: accuracy: {accuracy} is not correct / total")
+    return d
+
+
+def _epoch(value: Any, where: str) -> EpochResult:
+    names = {f.name for f in fields(EpochResult)}
+    d = _mapping(value, where, required=names - {"diagnostics"}, optional={"diagnostics"})
+    _figures({k: d[k] for k in FIGURES}, where)
+    _integer(d["epoch"], f"{where}: epoch", 1)
+    if _number(d["seconds"], f"{where}: seconds") < 0:
+        raise NnbpError(f"{where}: seconds: {d['seconds']} is negative")
+    if d.get("diagnostics") is not None:
+        d["diagnostics"] = [_layer(layer, f"{where}: diagnostics[{i}]")
+                            for i, layer in enumerate(_list(d["diagnostics"], f"{where}: diagnostics"))]
+    return EpochResult(**d)
+
+
+def _layer(value: Any, where: str) -> dict:
+    names = {f.name for f in fields(LayerDiagnostics)}
+    d = _mapping(value, where, required=names)
+    _integer(d["layer"], f"{where}: layer", 1)
+    for name in names - {"layer"}:
+        if not (name == "saturated_share" and d[name] is None):
+            _number(d[name], f"{where}: {name}")
+    return d
+
+
+def _initial_layer(value: Any, where: str) -> dict:
+    d = _mapping(value, where, required={"layer", "saturated_share", "near_zero_input_share"})
+    _integer(d["layer"], f"{where}: layer", 1)
+    if d["saturated_share"] is not None:
+        _number(d["saturated_share"], f"{where}: saturated_share")
+    _number(d["near_zero_input_share"], f"{where}: near_zero_input_share")
+    return d
+
+
+def _mapping(value: Any, where: str, required: set[str], optional: set[str] = frozenset()) -> dict:
+    if not isinstance(value, dict):
+        raise NnbpError(f"{where}: is a {type(value).__name__}, expected an object")
+    missing = sorted(required - set(value))
+    if missing:
+        raise NnbpError(f"{where}: missing field {missing[0]!r}")
+    unknown = sorted(map(str, set(value) - required - optional))
+    if unknown:
+        raise NnbpError(f"{where}: unknown field {unknown[0]!r}")
+    return dict(value)
+
+
+def _list(value: Any, where: str) -> list:
+    if not isinstance(value, list):
+        raise NnbpError(f"{where}: is a {type(value).__name__}, expected a list")
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or (isinstance(value, float) and not math.isfinite(value)):
+        raise NnbpError(f"{where}: {str(value)[:40]} is not a finite number")
+    return value
+
+
+def _integer(value: Any, where: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise NnbpError(f"{where}: {str(value)[:40]} is not a whole number of at least {minimum}")
+    return value

@@ -1,0 +1,108 @@
+"""The `weights.npz` format: a network and its metadata in one plain npz (no pickled objects).
+
+Arrays: `sizes` (int64), `weights_0` … `weights_{L-2}` of shape (sizes[i+1], sizes[i]),
+`biases_0` … of shape (sizes[i+1], 1), and `meta`, a JSON string: the format version, each layer's
+activation, the cost, the scale that turns the dataset's stored pixels into the network's inputs
+(`input_scale`), and whatever the writer adds (a run adds its config and checkpoint).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnbp.activations import ACTIVATIONS
+from nnbp.costs import COSTS
+from nnbp.errors import NnbpError
+from nnbp.files import parse_json, read_npz, write_atomic
+from nnbp.limits import memory_limit
+from nnbp.network import Network, check_layers
+
+FORMAT_VERSION = 1
+MAX_META_BYTES = 64 * 2**20  # the JSON metadata, history included
+WHAT = "an nnbp weights file"
+MAX_LAYERS = 1_000
+DEFAULT_INPUT_SCALE = 1 / 255  # uint8 pixels, as MNIST and Fashion-MNIST store them
+
+
+def network_bytes(network: Network, meta: dict[str, Any]) -> bytes:
+    """The network as the bytes of a `weights.npz` file."""
+    arrays: dict[str, np.ndarray] = {"sizes": np.asarray(network.sizes, dtype=np.int64)}
+    for i, (w, b) in enumerate(zip(network.weights, network.biases)):
+        arrays[f"weights_{i}"] = w
+        arrays[f"biases_{i}"] = b
+    meta = {
+        "format": FORMAT_VERSION,
+        "activation": [sigma.name for sigma in network.sigmas],
+        "cost": network.cost.name,
+        **meta,
+    }
+    arrays["meta"] = np.asarray(json.dumps(meta))
+    buffer = io.BytesIO()  # np.savez would append '.npz' to a path; a file object keeps ours
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def save_weights(path: Path, network: Network, meta: dict[str, Any]) -> None:
+    """Write `network` and `meta` to `path` atomically."""
+    write_atomic(path, network_bytes(network, meta))
+
+
+def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
+    """A network and its metadata from a `weights.npz`; every defect is a one-line `NnbpError`."""
+    arrays = read_npz(path, WHAT, ["sizes", "meta"], max_bytes=MAX_META_BYTES)
+    if arrays["meta"].ndim != 0 or arrays["meta"].dtype.kind != "U":
+        raise NnbpError(f"{path}: 'meta' is not a JSON string")
+    meta = parse_json(str(arrays["meta"]), f"{path}: meta")
+    if not isinstance(meta, dict):
+        raise NnbpError(f"{path}: 'meta' is not a JSON object")
+    if meta.get("format") != FORMAT_VERSION:
+        raise NnbpError(
+            f"{path}: weights format {meta.get('format')!r} is not the format {FORMAT_VERSION} "
+            "this nnbp reads; upgrade nnbp or re-train"
+        )
+    cost_name = meta.get("cost")
+    if not isinstance(cost_name, str) or cost_name not in COSTS:
+        raise NnbpError(f"{path}: meta: cost {cost_name!r} is not one of {', '.join(COSTS)}")
+    scale = meta.get("input_scale", DEFAULT_INPUT_SCALE)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
+        raise NnbpError(f"{path}: meta: input_scale {scale!r} is not a positive number")
+
+    sizes_arr = arrays["sizes"]
+    if sizes_arr.ndim != 1 or not 2 <= len(sizes_arr) <= MAX_LAYERS or sizes_arr.dtype.kind not in "iu" \
+            or sizes_arr.min() < 1:
+        raise NnbpError(f"{path}: 'sizes' is not a list of 2 to {MAX_LAYERS} positive layer sizes")
+    sizes = [int(n) for n in sizes_arr]
+    names = meta.get("activation")
+    if isinstance(names, str):
+        names = [names] * (len(sizes) - 1)
+    if not isinstance(names, list) or len(names) != len(sizes) - 1 or not all(
+        isinstance(n, str) and n in ACTIVATIONS for n in names
+    ):
+        raise NnbpError(
+            f"{path}: meta: activation {meta.get('activation')!r} is not one of {', '.join(ACTIVATIONS)} "
+            f"for each of the {len(sizes) - 1} layers"
+        )
+    sigmas = tuple(ACTIVATIONS[n] for n in names)
+    problem = check_layers(sigmas, COSTS[cost_name])
+    if problem:
+        raise NnbpError(f"{path}: {problem}")
+
+    members = [f"{kind}_{i}" for i in range(len(sizes) - 1) for kind in ("weights", "biases")]
+    arrays = read_npz(path, WHAT, members, max_bytes=memory_limit())
+    weights, biases = [], []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for name, shape, into in ((f"weights_{i}", (n_out, n_in), weights), (f"biases_{i}", (n_out, 1), biases)):
+            a = arrays[name]
+            if a.shape != shape or a.dtype != arrays["weights_0"].dtype or a.dtype not in (np.float32, np.float64):
+                raise NnbpError(f"{path}: {name} has shape {a.shape} and dtype {a.dtype}; expected {shape} "
+                                f"of the {arrays['weights_0'].dtype} of weights_0 (float32 or float64)")
+            if not np.isfinite(a).all():
+                raise NnbpError(f"{path}: {name} holds NaN or infinite values; these weights cannot be used")
+            into.append(np.ascontiguousarray(a))
+    meta["input_scale"] = scale
+    return Network(sizes, weights, biases, sigmas, COSTS[cost_name]), meta

@@ -1,0 +1,141 @@
+"""nnbp/files.py: atomic writes that honour the umask, npz members read within bounds and only when
+asked for, text files and JSON read strictly."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnbp.errors import NnbpError
+from nnbp.files import parse_json, read_npz, read_text, remove_temporary_files, write_atomic
+
+
+def test_write_atomic_leaves_old_file_intact_when_writing_fails(tmp_path, monkeypatch):
+    path = tmp_path / "f.json"
+    path.write_text("old")
+
+    def boom(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", boom)
+    with pytest.raises(OSError):
+        write_atomic(path, b"new")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_written_files_get_the_permissions_open_would_give(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "f", b"x")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_importing_nnbp_leaves_the_process_umask_alone():
+    code = "import os; os.umask(0o027); import nnbp.cli, nnbp.run; print(oct(os.umask(0)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0o27"
+
+
+def test_temporary_files_are_recognised_and_removed(tmp_path):
+    (tmp_path / ".nnbp-tmp-weights.npz.0000").write_bytes(b"x")
+    (tmp_path / "weights.npz").write_bytes(b"keep")
+    remove_temporary_files(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["weights.npz"]
+
+
+def npz_bytes(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_only_the_members_asked_for_are_read(tmp_path, monkeypatch):
+    """An unused member that would deflate to far more than the limit is never decompressed."""
+    path = tmp_path / "d.npz"
+    path.write_bytes(npz_bytes(a=np.arange(6), huge=np.zeros(50_000_000, np.uint8)))
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(
+        getattr(name, "filename", name)) or real_open(self, name, *a, **k))
+    arrays = read_npz(path, "a test file", ["a"], max_bytes=1000)
+    assert list(arrays) == ["a"] and arrays["a"].tolist() == list(range(6))
+    assert opened == ["a.npy"]
+
+
+@pytest.mark.parametrize(
+    "arrays, names, message",
+    [
+        ({"a": np.zeros((100, 100))}, ["a"], "a has shape (100, 100) (0 MiB); the limit is"),
+        ({"a": np.array([object()], dtype=object)}, ["a"], "a holds pickled object arrays"),
+        ({"a": np.zeros(3)}, ["a", "b"], "missing array 'b'"),
+    ],
+)
+def test_defective_members_are_refused_before_their_data_is_read(tmp_path, arrays, names, message):
+    path = tmp_path / "d.npz"
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(NnbpError) as e:
+        read_npz(path, "a test file", names, max_bytes=1000)
+    assert message in str(e.value) and str(path) in str(e.value)
+
+
+def test_a_header_that_claims_more_than_the_member_holds(tmp_path):
+    """A .npy header promising 2^40 elements in a small member: refused from the header alone."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (2**40,)})
+    path = tmp_path / "d.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.npy", header.getvalue() + b"\0" * 64)
+    with pytest.raises(NnbpError, match="shape \\(1099511627776,\\)"):
+        read_npz(path, "a test file", ["a"], max_bytes=2**60)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not really", b"plain text"])
+def test_what_is_not_an_npz_is_one_line(tmp_path, content):
+    path = tmp_path / "d.npz"
+    path.write_bytes(content)
+    with pytest.raises(NnbpError, match="d.npz: not"):
+        read_npz(path, "a test file", ["a"], max_bytes=1000)
+
+
+def test_read_text_refuses_what_is_not_a_small_regular_text_file(tmp_path):
+    with pytest.raises(NnbpError, match="is not a regular file"):
+        read_text(Path("/dev/zero"), "a config", 100)
+    (tmp_path / "big").write_text("x" * 101)
+    with pytest.raises(NnbpError, match="larger than 100 bytes"):
+        read_text(tmp_path / "big", "a config", 100)
+    (tmp_path / "latin").write_bytes(b"caf\xe9")
+    with pytest.raises(NnbpError, match="is not UTF-8 text"):
+        read_text(tmp_path / "latin", "a config", 100)
+    with pytest.raises(NnbpError, match="is a directory"):
+        read_text(tmp_path, "a config", 100)
+    with pytest.raises(NnbpError, match="cannot be read"):
+        read_text(tmp_path / "a\0b", "a config", 100)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{", "not valid JSON"),
+        ('{"a": NaN}', "NaN is not a JSON number"),
+        ('{"a": Infinity}', "Infinity is not a JSON number"),
+        pytest.param("[" * 100_000 + "]" * 100_000, "nested too deeply", id="deep"),
+        pytest.param("1" * 5000, "not plain JSON", id="5000-digits"),
+    ],
+)
+def test_parse_json_accepts_plain_json_only(text, message):
+    with pytest.raises(NnbpError, match=message):
+        parse_json(text, "f.json")
+    assert parse_json('{"a": [1, 2.5, null]}', "f.json") == {"a": [1, 2.5, None]}
