@@ -49,3 +49,17 @@ def test_compare_installs_times_two_interpreters_side_by_side(tmp_path):
     row = result.stdout.splitlines()[-1].split()
     assert row[:2] == ["1000", "float32"] and float(row[2]) > 0 and float(row[3]) > 0
 
+
+def test_lowest_requirements_pins_every_declared_floor():
+    import tomllib
+
+    result = subprocess.run([sys.executable, str(SCRIPTS / "lowest_requirements.py"), "test"],
+                            capture_output=True, text=True, timeout=60, check=True)
+    pins = result.stdout.split()
+    project = tomllib.loads((SCRIPTS.parent / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + project["optional-dependencies"]["test"]
+    assert len(pins) == len(set(declared))
+    for requirement in declared:
+        name, floor = requirement.split(">=")
+        assert f"{name}=={floor}" in pins
+    assert "click==8.1.0" in pins
