@@ -121,3 +121,13 @@ def test_known_datasets_never_shows_a_split_load_dataset_would_refuse(isolated):
         load_dataset("fashion-mnist")
     row = {r.name: r for r in known_datasets()}["fashion-mnist"]
     assert row.train is None and "unusable: validation_size: 10000 leaves none of the 30" in row.where
+
+
+def test_reading_a_dataset_imports_nothing_of_training_runs_or_the_cli():
+    import subprocess
+    import sys
+
+    code = ("import sys, nnbp.data; nnbp.data.load_dataset('mnist-sample'); "
+            "print(sorted(m for m in sys.modules if m.startswith(('nnbp.run', 'nnbp.cli', 'nnbp.training', 'click'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
