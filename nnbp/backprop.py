@@ -24,33 +24,40 @@ Array = np.ndarray
 Gradient = tuple[list[Array], list[Array]]  # (nabla_b, nabla_w)
 
 
+def gradient_arrays(sizes: list[int], dtype: np.dtype) -> Gradient:
+    """Uninitialised (nabla_b, nabla_w) shaped like a network's biases and weights."""
+    return ([np.empty((n, 1), dtype) for n in sizes[1:]],
+            [np.empty((n_out, n_in), dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])])
+
+
 class Workspace:
     """The arrays one pass over a batch of m examples writes, allocated once and reused.
 
-    After `backprop`, `zs[l]`, `activations[l]` and `deltas[l]` hold z, a and δ of layer l + 1,
-    each (n_{l+1}, m); `nabla_b` and `nabla_w` hold the gradient `backprop` returned.
+    After `backprop`, `zs[l]`, `activations[l]` and `deltas[l]` hold z, a and δ of layer l, each
+    (n_l, m); `nabla_b` and `nabla_w` (given, or made here) hold the gradient `backprop` returned.
     """
 
-    def __init__(self, sizes: list[int], m: int, dtype: np.dtype) -> None:
+    def __init__(self, sizes: list[int], m: int, dtype: np.dtype, gradient: Gradient | None = None) -> None:
         self.m = m
         self.zs = [np.empty((n, m), dtype) for n in sizes[1:]]
         self.activations = [np.empty((n, m), dtype) for n in sizes[1:]]
         self.deltas = [np.empty((n, m), dtype) for n in sizes[1:]]
         self.primes = [np.empty((n, m), dtype) for n in sizes[1:]]  # σ'(z) of each layer
-        self.nabla_b = [np.empty((n, 1), dtype) for n in sizes[1:]]
-        self.nabla_w = [np.empty((n_out, n_in), dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        self.nabla_b, self.nabla_w = gradient or gradient_arrays(sizes, dtype)
         self.ones = np.ones((m, 1), dtype)  # 𝟙: δ 𝟙 sums δ over the batch
 
 
 class Workspaces(dict):
-    """A network's workspaces by batch size (a full mini-batch, a last partial one, m = 1), made on first use."""
+    """A network's workspaces by batch size (a full mini-batch, a last partial one, m = 1), made on
+    first use. They share one set of gradient arrays, as only one pass runs at a time."""
 
     def __init__(self, network: Network) -> None:
         super().__init__()
         self.network = network
+        self.gradient = gradient_arrays(network.sizes, network.dtype)
 
     def __missing__(self, m: int) -> Workspace:
-        ws = self[m] = Workspace(self.network.sizes, m, self.network.dtype)
+        ws = self[m] = Workspace(self.network.sizes, m, self.network.dtype, self.gradient)
         return ws
 
 

@@ -253,7 +253,7 @@ def plan(config: TrainConfig, dataset: Dataset, mini_batch_sizes: str | None, qu
     batch_sizes = parse_sizes(mini_batch_sizes or "1,10,100,1000")
     if mini_batch_sizes is None:
         batch_sizes = [m for m in batch_sizes if m <= len(dataset.train)]
-    check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train), "config")
+    check_against_data(config, dataset, "config")
     too_big = [m for m in batch_sizes if m > len(dataset.train)]
     if too_big:
         raise NnbpError(f"--mini-batch-sizes: {too_big[0]} is larger than the {len(dataset.train)} training examples")

@@ -4,6 +4,8 @@ what it returns. Library errors (`NnbpError`) become one line on stderr and exit
 from __future__ import annotations
 
 import json
+import math
+import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -34,7 +36,8 @@ def _errors() -> Iterator[None]:
 
 
 class _Group(click.Group):
-    """Ctrl-C anywhere (loading data, say) exits 130, as a stopped training run does."""
+    """Ctrl-C anywhere (loading data, say) exits 130, as a stopped training run does; an error nnbp
+    did not foresee is one line too (NNBP_DEBUG=1 shows its traceback)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -42,6 +45,30 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Stopped by SIGINT", err=True)
             ctx.exit(128 + signal.SIGINT)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except MemoryError:
+            raise _Error("out of memory; lower NNBP_MAX_MEMORY (or the sizes asked for) so nnbp refuses such work "
+                         "before it starts") from None
+        except Exception as e:
+            if os.environ.get("NNBP_DEBUG"):
+                raise
+            raise _Error(f"unexpected {type(e).__name__}: {str(e)[:200]} — a bug in nnbp; please report it "
+                         "(NNBP_DEBUG=1 shows where)") from None
+
+
+def _json(obj: Any) -> str:
+    """Strict JSON for machines: a NaN or infinity becomes null, never a bare NaN."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(obj), allow_nan=False)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -197,7 +224,7 @@ def eval_cmd(weights_path: Path, dataset: str | None, as_json: bool) -> None:
         ev, data = evaluate_weights(weights_path, dataset, fetch=_fetch(as_json))
     confusion, per_class = ev.confusion.tolist(), ev.per_class_accuracy
     if as_json:
-        click.echo(json.dumps({"weights": str(weights_path), "dataset": data.name, "split": "test", **ev.to_dict(),
+        click.echo(_json({"weights": str(weights_path), "dataset": data.name, "split": "test", **ev.to_dict(),
                                "per_class_accuracy": per_class, "confusion": confusion}))
         return
     click.echo(f"{weights_path} on {data.name} (test split)")
@@ -256,7 +283,7 @@ def bench(config_path: Path | None, mini_batch_sizes: str | None, repeats: int |
             if len(plan.results) == 1:
                 click.echo("\n".join(benchmark.header_lines(plan)))
             click.echo(benchmark.row_line(row))
-    click.echo(json.dumps(plan.summary()) if as_json else "\n".join(benchmark.footer_lines(plan)))
+    click.echo(_json(plan.summary()) if as_json else "\n".join(benchmark.footer_lines(plan)))
     if plot_path is not None:
         with _errors():
             benchmark.plot(plan, plot_path)
@@ -290,7 +317,7 @@ def data_list(as_json: bool) -> None:
     with _errors():
         rows = known_datasets()
     if as_json:
-        click.echo(json.dumps({"datasets": [asdict(r) for r in rows]}))
+        click.echo(_json({"datasets": [asdict(r) for r in rows]}))
         return
     click.echo(f"{'name':<14} {'train':>7} {'valid.':>7} {'test':>7}  where")
     for r in rows:
@@ -360,7 +387,7 @@ def gradcheck(config_path: Path, weights_path: Path | None, n_params: int | None
         config = build_config(read_config_file(config_path), {"mini_batch_size": mini_batch_size}, str(config_path))
         result, described = check_gradient(config, weights_path, n_params, eps, tolerance, fetch=_fetch(as_json))
     if as_json:
-        click.echo(json.dumps({**described, **result.to_dict()}))
+        click.echo(_json({**described, **result.to_dict()}))
     else:
         for line in report_lines(result, described):
             click.echo(line)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
@@ -22,26 +23,35 @@ import yaml
 from nnbp.activations import ACTIVATIONS
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
+from nnbp.data.dataset import Dataset
 from nnbp.files import read_text
+from nnbp.limits import describe, memory_limit, parameter_bytes, training_bytes
 from nnbp.network import INITS, Network, check_layers
 
 ENGINES = ("matrix", "loop")
 DTYPES = ("float64", "float32")
-# An up-front bound on what a network (weights, gradients, one update's temporaries) or one
-# mini-batch step may need, so that a typo such as a layer of 10^9 neurons is refused at once
-# instead of exhausting memory.
-MAX_PARAMETER_BYTES = 4 * 2**30
+MAX_LAYERS = 1_000
 MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; anything near this is not one
+MAX_YAML_DEPTH = 8  # a config's deepest value is a list or mapping inside a key: 2 or 3 levels
+MAX_INT = 2**63 - 1  # every whole number a config holds fits an int64
 
 Parser = Callable[[Any, str], Any]  # parse(value, where): the checked value, or NnbpError naming `where`
 
 
 def _int(value: Any, where: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise NnbpError(f"{where}: {value!r} is not a whole number")
+        raise NnbpError(f"{where}: {_shown(value)} is not a whole number")
     if value < minimum:
-        raise NnbpError(f"{where}: {value} is less than {minimum}")
+        raise NnbpError(f"{where}: {_shown(value)} is less than {minimum}")
+    if value > MAX_INT:
+        raise NnbpError(f"{where}: {_shown(value)} is larger than {MAX_INT}")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message shows it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _positive_int(value: Any, where: str) -> int:
@@ -62,10 +72,13 @@ def _number(value: Any, where: str) -> float:
         try:
             value = float(value)
         except ValueError:
-            raise NnbpError(f"{where}: {value!r} is not a number") from None
+            raise NnbpError(f"{where}: {_shown(value)} is not a number") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise NnbpError(f"{where}: {value!r} is not a number")
-    return float(value)
+        raise NnbpError(f"{where}: {_shown(value)} is not a number")
+    try:
+        return float(value)
+    except OverflowError:
+        raise NnbpError(f"{where}: {_shown(value)} is too large a number") from None
 
 
 def _eta(value: Any, where: str) -> float:
@@ -76,14 +89,14 @@ def _eta(value: Any, where: str) -> float:
 
 
 def _sizes(value: Any, where: str) -> tuple[int, ...]:
-    if not isinstance(value, (list, tuple)) or len(value) < 2:
-        raise NnbpError(f"{where}: {value!r} is not a list of at least 2 layer sizes, input first")
+    if not isinstance(value, (list, tuple)) or not 2 <= len(value) <= MAX_LAYERS:
+        raise NnbpError(f"{where}: {_shown(value)} is not a list of 2 to {MAX_LAYERS} layer sizes, input first")
     sizes = tuple(_positive_int(n, f"{where}[{i}]") for i, n in enumerate(value))
-    n_bytes = 8 * 3 * sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-    if n_bytes > MAX_PARAMETER_BYTES:
+    needed = 2 * parameter_bytes(sizes, 4)  # weights and gradient, in float32 at the least
+    if needed > memory_limit():
         raise NnbpError(
-            f"{where}: {list(sizes)} would need about {n_bytes / 2**30:.0f} GiB for weights and "
-            f"gradients; nnbp refuses networks over {MAX_PARAMETER_BYTES // 2**30} GiB"
+            f"{where}: {_shown(list(sizes))} would need at least {describe(needed)} for its weights and "
+            f"gradient; the limit is {describe(memory_limit())} (set NNBP_MAX_MEMORY to raise it)"
         )
     return sizes
 
@@ -91,7 +104,7 @@ def _sizes(value: Any, where: str) -> tuple[int, ...]:
 def _choice(options: tuple[str, ...]) -> Parser:
     def parse(value: Any, where: str) -> str:
         if value not in options:
-            raise NnbpError(f"{where}: {value!r} is not one of {', '.join(options)}")
+            raise NnbpError(f"{where}: {_shown(value)} is not one of {', '.join(options)}")
         return value
 
     return parse
@@ -115,13 +128,13 @@ def _lmbda(value: Any, where: str) -> float:
 
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
-        raise NnbpError(f"{where}: {value!r} is not true or false")
+        raise NnbpError(f"{where}: {_shown(value)} is not true or false")
     return value
 
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
-        raise NnbpError(f"{where}: {value!r} is not a non-empty string")
+        raise NnbpError(f"{where}: {_shown(value)} is not a non-empty string")
     return value
 
 
@@ -269,15 +282,35 @@ def build_network(config: TrainConfig, rng: np.random.Generator) -> Network:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that also refuses a key given twice in one mapping."""
+    """A safe loader that also refuses what a config never needs: aliases (whose expansion can grow
+    exponentially), nesting deeper than MAX_YAML_DEPTH, a key given twice, a list or mapping as a key."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        line = self.peek_event().start_mark.line + 1
+        if self.check_event(yaml.AliasEvent):
+            raise NnbpError(f"line {line}: YAML aliases (*name) are not accepted in a config")
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise NnbpError(f"line {line}: nested more than {MAX_YAML_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
     seen: set = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, Hashable):
+            raise NnbpError(f"line {line}: a {type(key).__name__} cannot be a key")
         if key in seen:
-            raise NnbpError(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice")
+            raise NnbpError(f"line {line}: key {_shown(key)} is given twice")
         seen.add(key)
     return loader.construct_mapping(node)
 
@@ -286,7 +319,7 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """The raw mapping in a YAML file, each key checked against `TrainConfig`'s fields."""
+    """The raw mapping in a YAML file (`build_config` checks its keys and values)."""
     text = read_text(path, "a YAML config file", MAX_CONFIG_BYTES)
     try:
         raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
@@ -297,13 +330,12 @@ def read_config_file(path: Path) -> dict[str, Any]:
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise NnbpError(f"{path}: not valid YAML{where}: {problem}") from None
+    except ValueError as e:  # an integer of more digits than Python converts
+        raise NnbpError(f"{path}: holds a number nnbp cannot read ({str(e).split(':')[0]})") from None
     if raw is None:
         raise NnbpError(f"{path}: is empty; expected a mapping of config keys such as 'sizes: [784, 30, 10]'")
     if not isinstance(raw, dict):
         raise NnbpError(f"{path}: holds a {type(raw).__name__}; expected a mapping of config keys")
-    for name in raw:
-        if name not in KEYS:
-            raise NnbpError(f"{path}: {name}: unknown key; known keys are {', '.join(KEYS)}")
     return raw
 
 
@@ -316,6 +348,8 @@ def build_config(file_values: dict[str, Any], options: dict[str, Any], source: s
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
     for name, value in file_values.items():
+        if not isinstance(name, str) or name not in KEYS:
+            raise NnbpError(f"{source}: {str(name)[:60]}: unknown key; known keys are {', '.join(KEYS)}")
         origin[name] = f"{source}: {name}"
         values[name] = KEYS[name].parse(value, origin[name])
     for name, value in options.items():
@@ -346,30 +380,29 @@ def _check_layers(config: TrainConfig, origin: dict[str, str], source: str) -> N
         raise NnbpError(f"{origin.get(key, f'{source}: {key}')}: {problem}")
 
 
-def check_against_data(
-    config: TrainConfig, n_inputs: int, n_classes: int, n_train: int, source: str
-) -> None:
-    """The network's input and output layers must fit the data; a mini-batch must fit the training set."""
-    if config.sizes[0] != n_inputs:
+def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> None:
+    """The network's input and output layers must fit the data, a mini-batch the training set, and
+    what training allocates the memory limit."""
+    if config.sizes[0] != dataset.n_inputs:
         raise NnbpError(
             f"{source}: sizes: the input layer has {config.sizes[0]} neurons but the dataset "
-            f"{config.dataset!r} has {n_inputs} inputs per example"
+            f"{config.dataset!r} has {dataset.n_inputs} inputs per example"
         )
-    if config.sizes[-1] != n_classes:
+    if config.sizes[-1] != dataset.n_classes:
         raise NnbpError(
             f"{source}: sizes: the output layer has {config.sizes[-1]} neurons but the dataset "
-            f"{config.dataset!r} has {n_classes} classes"
+            f"{config.dataset!r} has {dataset.n_classes} classes"
         )
+    n_train = len(dataset.train)
     if config.mini_batch_size > n_train:
         raise NnbpError(
-            f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the "
-            f"{n_train} training examples"
+            f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the {n_train} training examples"
         )
-    # z, a, δ and σ' of every layer, the gathered batch and its targets, for one mini-batch
-    per_example = 8 * (4 * sum(config.sizes[1:]) + 2 * config.sizes[0] + config.sizes[-1])
-    if config.mini_batch_size * per_example > MAX_PARAMETER_BYTES:
+    needed = training_bytes(config.sizes, np.dtype(config.dtype).itemsize, config.mini_batch_size, n_train,
+                            dataset.nbytes, loop=config.engine == "loop", diagnostics=config.diagnostics)
+    if needed > memory_limit():
         raise NnbpError(
-            f"{source}: mini_batch_size: {config.mini_batch_size} examples of {list(config.sizes)} "
-            f"would need about {config.mini_batch_size * per_example / 2**30:.0f} GiB per step; "
-            f"nnbp refuses steps over {MAX_PARAMETER_BYTES // 2**30} GiB"
+            f"{source}: sizes {list(config.sizes)} with mini_batch_size {config.mini_batch_size} on "
+            f"{dataset.name!r} would need about {describe(needed)}; the limit is {describe(memory_limit())} "
+            "(set NNBP_MAX_MEMORY, e.g. NNBP_MAX_MEMORY=16G, to raise it)"
         )

@@ -17,6 +17,7 @@ import numpy as np
 
 from nnbp.backprop import Gradient, Workspaces, backprop
 from nnbp.network import Network
+from nnbp.limits import forward_chunk
 
 Array = np.ndarray
 SATURATION = 0.01  # σ'(z) below 1% of its largest value: a saturated neuron (for relu: a dead one)
@@ -39,38 +40,52 @@ class LayerDiagnostics:
         return asdict(self)
 
 
-def probe(network: Network, X: Array) -> tuple[list[float | None], list[float]]:
-    """Saturated share of each layer's neurons and near-zero share of each layer's inputs, on X."""
-    saturated: list[float | None] = []
-    near_zero: list[float] = []
-    a = X
+def probe(network: Network, X: Array, chunk: int | None = None) -> tuple[list[float | None], list[float]]:
+    """Saturated share of each layer's neurons and near-zero share of each layer's inputs, on X (n_0, k),
+    `chunk` columns at a time (default: as evaluation chunks them, so a wide network stays in memory)."""
+    n_layers = len(network.weights)
+    saturated_count, near_zero_count = [0] * n_layers, [0] * n_layers
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        for w, b, sigma in zip(network.weights, network.biases, network.sigmas):
-            near_zero.append(float(np.mean(np.abs(a) < NEAR_ZERO)))
-            z = w @ a + b
-            a = sigma.fn(z)
-            if sigma.name in PRIME_MAX:
-                prime = sigma.prime(z, a)
-                saturated.append(float(np.mean(prime < SATURATION * PRIME_MAX[sigma.name])))
-            else:  # softmax: no element-wise σ'
-                saturated.append(None)
+        for columns in _chunks(X.shape[1], chunk or forward_chunk(network.sizes, network.dtype)):
+            a = X[:, columns]
+            for l, (w, b, sigma) in enumerate(zip(network.weights, network.biases, network.sigmas)):
+                near_zero_count[l] += int(np.count_nonzero(np.abs(a) < NEAR_ZERO))
+                z = w @ a + b
+                a = sigma.fn(z)
+                if sigma.name in PRIME_MAX:
+                    saturated_count[l] += int(np.count_nonzero(sigma.prime(z, a) < SATURATION * PRIME_MAX[sigma.name]))
+    k = X.shape[1]
+    near_zero = [count / (k * n_in) for count, n_in in zip(near_zero_count, network.sizes[:-1])]
+    saturated = [count / (k * n) if sigma.name in PRIME_MAX else None  # softmax: no element-wise σ'
+                 for count, n, sigma in zip(saturated_count, network.sizes[1:], network.sigmas)]
     return saturated, near_zero
 
 
-def mean_abs_deltas(network: Network, X: Array, Y: Array) -> list[float]:
-    """Mean |δ^l| of each layer over the columns of X (n_0, m) with targets Y, from one backprop."""
-    workspaces = Workspaces(network)
+def mean_abs_deltas(network: Network, X: Array, Y: Array, chunk: int | None = None,
+                    workspaces: Workspaces | None = None) -> list[float]:
+    """Mean |δ^l| of each layer over the columns of X (n_0, k) with targets Y, by backprop, in chunks
+    (in `workspaces`, whose gradient arrays it overwrites, if given)."""
+    totals = [0.0] * len(network.weights)
+    workspaces = workspaces if workspaces is not None else Workspaces(network)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        backprop(network, X, Y, workspaces)
-    return [float(np.mean(np.abs(delta))) for delta in workspaces[X.shape[1]].deltas]
+        for columns in _chunks(X.shape[1], chunk or forward_chunk(network.sizes, network.dtype)):
+            backprop(network, X[:, columns], Y[:, columns], workspaces)
+            deltas = workspaces[columns.stop - columns.start].deltas
+            totals = [t + float(np.abs(delta).sum()) for t, delta in zip(totals, deltas)]
+    return [t / (X.shape[1] * n) for t, n in zip(totals, network.sizes[1:])]
+
+
+def _chunks(k: int, chunk: int) -> list[slice]:
+    return [slice(start, min(start + chunk, k)) for start in range(0, k, chunk)]
 
 
 class Recorder:
     """Accumulates one epoch's per-layer figures: gradient norms from every step, the rest on a probe
-    batch (X (n_0, k), Y (n_L, k), fixed for the run) at the epoch's end."""
+    batch (X (n_0, k), Y (n_L, k), fixed for the run) at the epoch's end, in training's `workspaces`
+    if given (their gradient arrays are spent by then)."""
 
-    def __init__(self, network: Network, probe_X: Array, probe_Y: Array) -> None:
-        self.network, self.probe_X, self.probe_Y = network, probe_X, probe_Y
+    def __init__(self, network: Network, probe_X: Array, probe_Y: Array, workspaces: Workspaces | None = None) -> None:
+        self.network, self.probe_X, self.probe_Y, self.workspaces = network, probe_X, probe_Y, workspaces
         self._reset()
 
     def _reset(self) -> None:
@@ -90,7 +105,7 @@ class Recorder:
     def end_epoch(self) -> list[LayerDiagnostics]:
         """The epoch's figures, layer by layer; then start the next epoch's from zero."""
         saturated, near_zero = probe(self.network, self.probe_X)
-        abs_delta = mean_abs_deltas(self.network, self.probe_X, self.probe_Y)
+        abs_delta = mean_abs_deltas(self.network, self.probe_X, self.probe_Y, workspaces=self.workspaces)
         batches = max(self.batches, 1)
         layers = [
             LayerDiagnostics(

@@ -12,19 +12,22 @@ import os
 import secrets
 import stat
 import zipfile
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 import numpy as np
 
 from nnbp.errors import NnbpError
+from nnbp.limits import describe
 
 Array = np.ndarray
 TEMP_PREFIX = ".nnbp-tmp-"  # every temporary file nnbp writes starts with this
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it over `path`: never a partial file."""
+def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write `data` (bytes, or a function that writes to a binary file) to a temporary file beside
+    `path`, then rename it over `path`: never a partial file."""
     while True:
         tmp = path.parent / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
         try:  # mode 0o666 less the umask, as open() would give
@@ -34,7 +37,10 @@ def write_atomic(path: Path, data: bytes) -> None:
             continue
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -100,8 +106,8 @@ def read_npz(
     """The arrays `names` (and those of `optional` that are present) of an `.npz` file.
 
     `what` names the kind of file in errors ("an nnbp weights file"). Other members are never read.
-    Each member's header is checked first: no object dtype (nothing is unpickled), and no array
-    over `max_bytes`. Any defect is a one-line `NnbpError` naming the file.
+    Every member's header is checked before any data is: no object dtype (nothing is unpickled), and
+    no more than `max_bytes` in all. Any defect is a one-line `NnbpError` naming the file.
     """
     names, optional = list(names), list(optional)
     try:
@@ -114,7 +120,11 @@ def read_npz(
             if missing:
                 raise NnbpError(f"{path}: not {what}: missing array {', '.join(map(repr, missing))}")
             wanted = names + [n for n in optional if f"{n}.npy" in members]
-            return {name: _read_member(archive, name, path, max_bytes) for name in wanted}
+            n_bytes = sum(_read_header(archive, name, path)[3] for name in wanted)
+            if n_bytes > max_bytes:
+                raise NnbpError(f"{path}: its arrays {', '.join(wanted)} hold {describe(n_bytes)}; the limit is "
+                                f"{describe(max_bytes)} (set NNBP_MAX_MEMORY to raise it)")
+            return {name: _read_member(archive, name, path) for name in wanted}
     except NnbpError:
         raise
     except FileNotFoundError:
@@ -130,28 +140,28 @@ def read_npz(
         raise NnbpError(f"{path}: not a readable {kind} ({type(e).__name__}: {e})") from None
 
 
-def _read_member(archive: zipfile.ZipFile, name: str, path: Path, max_bytes: int) -> Array:
-    info = archive.getinfo(f"{name}.npy")
-    with archive.open(info) as f:
+def _read_header(archive: zipfile.ZipFile, name: str, path: Path, f: Any = None) -> tuple[Any, bool, np.dtype, int]:
+    """A member's shape, Fortran order, dtype and byte count, from its .npy header alone."""
+    with (archive.open(f"{name}.npy") if f is None else nullcontext(f)) as f:
         version = np.lib.format.read_magic(f)
         if version not in ((1, 0), (2, 0), (3, 0)):
             raise NnbpError(f"{path}: {name}: unknown .npy version {version}")
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran_order, dtype = read_header(f, max_header_size=10_000)
-        if dtype.hasobject:
-            raise NnbpError(f"{path}: {name} holds pickled object arrays, which nnbp refuses to load")
-        n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-        if n_bytes > max_bytes:
-            raise NnbpError(
-                f"{path}: {name} has shape {shape} ({n_bytes / 2**20:,.0f} MiB); the limit is "
-                f"{max_bytes / 2**20:,.0f} MiB"
-            )
-        short = NnbpError(f"{path}: {name} is shorter than its header's shape {shape} says")
-        if n_bytes > info.file_size:  # the zip's own record of the member's size
-            raise short
+    if dtype.hasobject:
+        raise NnbpError(f"{path}: {name} holds pickled object arrays, which nnbp refuses to load")
+    n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if n_bytes > archive.getinfo(f"{name}.npy").file_size:  # the zip's own record of the member's size
+        raise NnbpError(f"{path}: {name} is shorter than its header's shape {shape} says")
+    return shape, fortran_order, dtype, n_bytes
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> Array:
+    with archive.open(f"{name}.npy") as f:
+        shape, fortran_order, dtype, n_bytes = _read_header(archive, name, path, f)
         array = np.empty(shape, dtype, order="F" if fortran_order else "C")
         if read_into(f, memoryview(array.reshape(-1, order="A")).cast("B")) < n_bytes:
-            raise short
+            raise NnbpError(f"{path}: {name} is shorter than its header's shape {shape} says")
     return array
 
 

@@ -16,10 +16,10 @@ from nnbp.backprop import ENGINES, Workspaces, sgd_step
 from nnbp.data.dataset import Dataset, Split
 from nnbp.diagnostics import Recorder
 from nnbp.errors import NnbpError
+from nnbp.limits import forward_chunk
 from nnbp.network import Network
 
 Array = np.ndarray
-EVAL_CHUNK = 2_000  # columns per forward pass when evaluating, so evaluation never sets the memory peak
 PROBE_SIZE = 1_000  # examples in the fixed batch on which diagnostics measure δ and saturation
 
 
@@ -118,9 +118,10 @@ def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
     batcher = Batcher(split, dataset.scale, dataset.n_classes, network.dtype)
     predictions = np.empty(len(split), dtype=np.intp)
     cost = 0.0
+    chunk = forward_chunk(network.sizes, network.dtype)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for start in range(0, len(split), EVAL_CHUNK):
-            idx = np.arange(start, min(start + EVAL_CHUNK, len(split)))
+        for start in range(0, len(split), chunk):
+            idx = np.arange(start, min(start + chunk, len(split)))
             X, Y = batcher.gather(idx)
             Z, A = network.forward(X)
             cost += network.cost.fn(Z, A, Y)
@@ -190,7 +191,7 @@ def train(
     workspaces = Workspaces(network)
     batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     n = len(dataset.train)
-    recorder = Recorder(network, *probe_batch(dataset, network.dtype)) if diagnostics else None
+    recorder = Recorder(network, *probe_batch(dataset, network.dtype), workspaces) if diagnostics else None
     history = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(first_epoch, epochs + 1):

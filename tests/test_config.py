@@ -109,9 +109,9 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
         ("mini_batch_size: -4\n", "mini_batch_size: -4 is less than 1"),
         ("seed: -1\n", "seed: -1 is less than 0"),
         ("sizes: [784, 0, 10]\n", "sizes[1]: 0 is less than 1"),
-        ("sizes: [784]\n", "is not a list of at least 2 layer sizes"),
-        ("sizes: 784\n", "is not a list of at least 2 layer sizes"),
-        ("sizes: [784, 1000000000, 10]\n", "nnbp refuses networks over"),
+        ("sizes: [784]\n", "is not a list of 2 to 1000 layer sizes"),
+        ("sizes: 784\n", "is not a list of 2 to 1000 layer sizes"),
+        ("sizes: [784, 1000000000, 10]\n", "would need at least 5,923.2 GiB for its weights and gradient; the limit is 4.0 GiB"),
         ("engine: gpu\n", "engine: 'gpu' is not one of matrix, loop"),
         ("dtype: float16\n", "dtype: 'float16' is not one of float64, float32"),
         ("dataset: 3\n", "dataset: 3 is not a non-empty string"),
@@ -166,6 +166,11 @@ def test_missing_file(tmp_path):
     ],
 )
 def test_network_must_fit_the_data(sizes, n_train, message):
+    import numpy as np
+
+    from nnbp.data.dataset import Dataset, Split
+
+    split = Split(np.zeros((n_train, 784), np.uint8), np.arange(n_train) % 10)
     with pytest.raises(NnbpError, match=None) as e:
-        check_against_data(TrainConfig(sizes=sizes), 784, 10, n_train, "c.yaml")
+        check_against_data(TrainConfig(sizes=sizes), Dataset("mnist-sample", split, split, 10, 1 / 255), "c.yaml")
     assert message in str(e.value)

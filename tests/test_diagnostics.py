@@ -165,3 +165,16 @@ def test_recorder_means_the_norms_of_every_step_across_batch_sizes(engine):
         assert layers[l].mean_grad_w_norm == pytest.approx(expected[l], rel=1e-12)
         assert layers[l].mean_grad_b_norm == pytest.approx(expected[3 + l], rel=1e-12)
     assert recorder.end_epoch()[0].mean_grad_w_norm == 0.0  # the next epoch starts from nothing
+
+
+def test_probe_figures_do_not_depend_on_how_the_probe_is_chunked():
+    rng = np.random.default_rng(8)
+    network = Network.initialise([12, 9, 5, 4], rng)
+    X, Y = rng.random((12, 23)), np.eye(4)[:, rng.integers(0, 4, 23)]
+    from nnbp.diagnostics import mean_abs_deltas
+
+    whole = probe(network, X, chunk=23), mean_abs_deltas(network, X, Y, chunk=23)
+    for chunk in (1, 5, 22):
+        parts = probe(network, X, chunk=chunk), mean_abs_deltas(network, X, Y, chunk=chunk)
+        assert parts[0] == whole[0]  # counts: exactly equal
+        np.testing.assert_allclose(parts[1], whole[1], rtol=1e-12)

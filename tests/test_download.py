@@ -151,6 +151,15 @@ def test_connection_refused_everywhere_says_what_to_place_where(published, tmp_p
     assert first in message and second in message
     assert "train-images-idx3-ubyte.gz" in message and str(tmp_path / "d") in message
     assert "\n" not in message
+    assert not (tmp_path / "d").exists()  # the folder made for the download is gone again
+
+
+def test_a_failed_download_removes_only_the_empty_folders_it_made(published, tmp_path):
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "keep.txt").write_text("mine")
+    with pytest.raises(NnbpError):
+        fetch(remote(published, refused_url()), tmp_path / "cache" / "nnbp" / "tiny", timeout=5)
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["keep.txt"]
 
 
 def test_a_recompressed_file_with_the_same_payload_is_accepted(published, tmp_path):

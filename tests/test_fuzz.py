@@ -133,3 +133,141 @@ def test_idx_folder_with_one_file_replaced(tmp_path_factory, stem, data):
     write_idx_folder(folder, n_train=3, n_test=2)
     (folder / f"{stem}.gz").write_bytes(gzip.compress(data))
     only_nnbp_errors(lambda: load_idx_folder(folder))
+
+
+# --- structured generators: YAML, a checkpoint's JSON meta, pickles of any structure ------------------
+
+BOUNDED = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+yaml_scalar_text = st.one_of(
+    st.from_regex(r"-?[0-9]{1,600}(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,4})?", fullmatch=True),
+    st.sampled_from(["true", "no", "null", "~", ".nan", "-.inf", "'x'", '"a\\0b"', "*a", "*b", "!!binary aGk=",
+                     "!!python/object/apply:os.system ['touch pwned']", "!!float 1e400", "0x_ff", "0o777"]),
+    st.text(alphabet="abc_-~/. ", max_size=12),
+)
+yaml_text = st.recursive(
+    yaml_scalar_text,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.lists(st.tuples(inner, inner), max_size=3).map(
+            lambda kv: "{" + ", ".join(f"? {k} : {v}" for k, v in kv) + "}"),
+        st.tuples(st.sampled_from(["a", "b"]), inner).map(lambda t: f"&{t[0]} {t[1]}"),
+    ),
+    max_leaves=30,
+)
+
+
+@BOUNDED
+@given(lines=st.lists(st.tuples(st.sampled_from(KEYS) | yaml_text, yaml_text), min_size=1, max_size=5),
+       depth=st.integers(0, 3000))
+def test_config_loader_on_hostile_yaml(tmp_path, lines, depth):
+    """Anchors and aliases, flows nested thousands deep, numbers of hundreds of digits, lists as keys."""
+    text = "".join(f"{k}: {v}\n" for k, v in lines) + ("deep: " + "[" * depth + "]" * depth + "\n" if depth else "")
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    only_nnbp_errors(lambda: build_config(read_config_file(path), {}, str(path)))
+    assert not (tmp_path / "pwned").exists()
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**130), st.floats(allow_nan=False, allow_infinity=False),
+              st.text(max_size=8)),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def checkpoint_meta() -> tuple[dict, dict]:
+    """The arrays and JSON meta of a real checkpoint: a two-epoch run of a tiny network."""
+    import tempfile
+    from pathlib import Path
+
+    from nnbp.config import TrainConfig
+    from nnbp.data.dataset import Dataset, Split
+    from nnbp.run import Run
+
+    rng = np.random.default_rng(0)
+    split = Split(rng.integers(0, 256, (20, 3), dtype=np.uint8), rng.integers(0, 2, 20))
+    dataset = Dataset("fuzz", split, split, 2, 1 / 255)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = TrainConfig(sizes=(3, 2, 2), epochs=2, mini_batch_size=7, output=str(Path(tmp) / "run"),
+                             diagnostics=True)
+        with Run.start(config, dataset) as run:
+            run.train(dataset)
+        with np.load(Path(tmp) / "run" / "weights.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    import json
+
+    return arrays, json.loads(str(arrays.pop("meta")))
+
+
+CHECKPOINT_ARRAYS, CHECKPOINT_META = checkpoint_meta()
+
+
+def meta_paths(node, prefix=()):
+    """Every path into a JSON value: the places a mutation can land."""
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from meta_paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from meta_paths(v, prefix + (i,))
+
+
+META_PATHS = [p for p in meta_paths(CHECKPOINT_META) if p]
+
+
+@BOUNDED
+@given(edits=st.lists(st.tuples(st.sampled_from(META_PATHS), json_values, st.booleans()), min_size=1, max_size=4))
+def test_resume_on_a_checkpoint_with_any_meta_edits(tmp_path, edits):
+    """A field replaced by any JSON value, or deleted: resuming gives a one-line NnbpError or works."""
+    import copy
+    import json
+
+    from nnbp.run import RunFolder
+
+    meta = copy.deepcopy(CHECKPOINT_META)
+    for path, value, delete in edits:
+        node = meta
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            if delete:
+                del node[path[-1]]
+            else:
+                node[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit removed or replaced the way there
+    (tmp_path / "run").mkdir(exist_ok=True)  # hypothesis reuses tmp_path across examples
+    buffer = io.BytesIO()
+    np.savez(buffer, **CHECKPOINT_ARRAYS, meta=np.asarray(json.dumps(meta)))
+    (tmp_path / "run" / "weights.npz").write_bytes(buffer.getvalue())
+
+    def resume():
+        with RunFolder.open(tmp_path / "run") as folder:
+            folder.load_checkpoint(epochs=5)
+
+    only_nnbp_errors(resume)
+
+
+python_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=6),
+              st.binary(max_size=8),
+              st.builds(lambda n, d: np.zeros(n, dtype=d), st.integers(0, 5),
+                        st.sampled_from(["f4", "f8", "i8", "u1", "b1", "c8", "U3", "O"]))),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=4), inner,
+                                                                                              max_size=3),
+    max_leaves=10,
+)
+
+
+@BOUNDED
+@given(value=python_values, shared=st.integers(1, 50), protocol=st.sampled_from([2, 4]))
+def test_pickle_reader_on_pickles_of_any_structure(tmp_path, value, shared, protocol):
+    """Any nesting of tuples, lists, dicts and numpy arrays (object arrays among them), shared many times."""
+    import pickle
+
+    path = tmp_path / "m.pkl.gz"
+    path.write_bytes(gzip.compress(pickle.dumps(((value,) * shared, (value, value), value), protocol=protocol)))
+    only_nnbp_errors(lambda: load_pickle(path))

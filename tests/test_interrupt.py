@@ -80,3 +80,27 @@ def test_resume_of_a_finished_run_says_how_to_go_further(tmp_path):
                            "--epochs", "6", "-q"], capture_output=True, text=True, timeout=120)
     assert more.returncode == 0, more.stderr
     assert "after 6 epochs" in more.stdout
+
+
+def test_two_runs_started_together_into_one_folder_never_both_save(tmp_path):
+    """Whatever the timing, exactly one of them trains there; the other refuses in one line, either
+    because the folder is in use or because it already holds the first one's run."""
+    for attempt in range(3):
+        output = tmp_path / f"run{attempt}"
+        configs = []
+        for seed in (1, 2):
+            configs.append(tmp_path / f"c{attempt}-{seed}.yaml")
+            configs[-1].write_text(f"sizes: [784, 8, 10]\nepochs: 2\nmini_batch_size: 50\nseed: {seed}\n"
+                                   f"output: {output}\n")
+        processes = [subprocess.Popen([sys.executable, "-m", "nnbp", "train", str(c), "-q"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in configs]
+        results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+        assert sorted(code for code, _, _ in results) == [0, 1], results
+        err = next(err for code, _, err in results if code == 1)
+        assert err.count("\n") == 1
+        assert "is in use by another nnbp run (pid " in err or "already holds a run" in err
+        winner = next(i for i, (code, _, _) in enumerate(results) if code == 0)
+        assert sorted(p.name for p in output.iterdir()) == ["config.yaml", "history.json", "weights.npz"]
+        with np.load(output / "weights.npz", allow_pickle=False) as npz:  # the folder describes one run
+            assert json.loads(str(npz["meta"]))["config"]["seed"] == winner + 1
+        assert f"seed: {winner + 1}" in (output / "config.yaml").read_text()

@@ -181,3 +181,17 @@ def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monk
     left = sorted(p.name for p in (tmp_path / "run").iterdir())
     assert left == ["config.yaml", "history.json", "weights.npz"]
     assert len(json.loads((tmp_path / "run" / "history.json").read_text())["epochs"]) == 1
+
+
+def test_a_forced_run_stopped_in_its_first_epoch_leaves_only_its_own_config(tmp_path):
+    dataset = tiny_dataset()
+    with Run.start(config_for(tmp_path, seed=1), dataset) as run:
+        run.train(dataset)
+
+    def stop(m):
+        raise KeyboardInterrupt
+
+    with Run.start(config_for(tmp_path, seed=2), dataset, force=True) as run, pytest.raises(KeyboardInterrupt):
+        run.train(dataset, on_batch=stop)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.yaml"]
+    assert "seed: 2" in (tmp_path / "run" / "config.yaml").read_text()

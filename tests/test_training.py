@@ -130,7 +130,7 @@ def test_evaluate_counts_argmax_agreement_in_chunks(monkeypatch):
     dataset = tiny_dataset(n_test=25)
     network = Network.initialise([6, 5, 3], np.random.default_rng(0))
     whole = evaluate(network, dataset, dataset.test)
-    monkeypatch.setattr("nnbp.training.EVAL_CHUNK", 7)
+    monkeypatch.setattr("nnbp.training.forward_chunk", lambda sizes, dtype: 7)
     chunked = evaluate(network, dataset, dataset.test)
     X = dataset.test.images.T / 255
     expected = network.feedforward(X).argmax(axis=0)

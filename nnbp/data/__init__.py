@@ -8,6 +8,7 @@ data folders (`data_folders`) and, when missing there, fetched into the user's c
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -60,14 +61,21 @@ def _load(name_or_path: str, fetch: Fetch | None) -> Dataset:
                 raise NnbpError(_missing_message(name_or_path))
             folder = fetch(name_or_path, cache_dir() / name_or_path)
         return load_idx_folder(folder, name=name_or_path, n_classes=N_CLASSES[name_or_path])
-    path = Path(name_or_path)
-    if path.is_dir():
+    path = Path(name_or_path).expanduser()
+    shown = name_or_path if len(name_or_path) <= 80 else name_or_path[:77] + "..."
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except ValueError:  # a NUL byte
+        raise NnbpError(f"dataset: {shown!r}: not a usable path") from None
+    except OSError as e:
+        problem = "a name too long for the file system" if e.errno == errno.ENAMETOOLONG else e.strerror
+        raise NnbpError(f"dataset: {shown!r}: cannot be read ({problem})") from None
+    if is_dir:
         return load_idx_folder(path, name=name_or_path)
-    if not path.exists():
+    if not exists:
         known = ", ".join([*EMBEDDED, *LOCAL])
         raise NnbpError(
-            f"dataset: {name_or_path!r} is neither a known dataset ({known}) "
-            "nor an existing file or folder"
+            f"dataset: {shown!r} is neither a known dataset ({known}) nor an existing file or folder"
         )
     if path.name.endswith((".pkl", ".pkl.gz")):
         return load_pickle(path, name=name_or_path)

@@ -41,6 +41,12 @@ class Dataset:
     def n_inputs(self) -> int:
         return self.train.images.shape[1]
 
+    @property
+    def nbytes(self) -> int:
+        """The memory the dataset's arrays take."""
+        splits = [self.train, self.test] + ([self.validation] if self.validation is not None else [])
+        return sum(s.images.nbytes + s.labels.nbytes for s in splits)
+
 
 def check_hold_out(name: str, n_train: int, validation_size: int) -> None:
     """Refuse a validation split that would leave nothing to train on."""

@@ -154,12 +154,27 @@ def fetch(
     """Make `folder` hold every file of `dataset`, verified; files already there and valid are kept.
 
     Each missing file is tried from each mirror in turn. If a file cannot be had from any, the
-    `NnbpError` names the dataset, what each mirror answered, and what to place where by hand.
+    `NnbpError` names the dataset, what each mirror answered, and what to place where by hand;
+    folders made for the download are removed again if they stayed empty.
     """
     try:
+        created = [p for p in [folder, *folder.parents] if not p.exists()]
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise NnbpError(f"{folder}: cannot create the data folder ({e.strerror})") from None
+    except (OSError, ValueError) as e:
+        raise NnbpError(f"{str(folder)[:200]}: cannot create the data folder ({getattr(e, 'strerror', None) or e})") from None
+    try:
+        _fetch_files(dataset, folder, progress, timeout)
+    except BaseException:
+        for made in created:  # innermost first; stops at the first that is not empty
+            try:
+                made.rmdir()
+            except OSError:
+                break
+        raise
+    return folder
+
+
+def _fetch_files(dataset: RemoteDataset, folder: Path, progress: Progress | None, timeout: float) -> None:
     for remote in dataset.files:
         destination = folder / remote.name
         if destination.exists() and matches(destination, remote):
@@ -178,7 +193,6 @@ def fetch(
                 f"could not download {dataset.name}: " + "; ".join(failures)
                 + f". Without a network, place {files} (gzipped or not) in {folder}"
             )
-    return folder
 
 
 def _reason(error: BaseException) -> str:

@@ -2,16 +2,14 @@
 
 - Keras's `mnist.npz`: arrays x_train, y_train, x_test, y_test (read with allow_pickle=False);
 - LeCun's IDX files (MNIST, Fashion-MNIST), gzipped or not: a folder holding the four files;
-- Nielsen's `mnist.pkl.gz`: a Python 2 pickle, read by an unpickler that admits only numpy arrays.
+- Nielsen's `mnist.pkl.gz`: a Python 2 pickle, read by `nnbp.data.pickled` (arrays only, bounded).
 
 Every problem is an `NnbpError` naming the file and what is wrong.
 """
 
 from __future__ import annotations
 
-import codecs
 import gzip
-import pickle
 import struct
 import zlib
 from pathlib import Path
@@ -19,18 +17,15 @@ from pathlib import Path
 import numpy as np
 
 from nnbp.data.dataset import Dataset, Split
+from nnbp.data.pickled import read_nielsen_pickle
 from nnbp.errors import NnbpError
 from nnbp.files import read_into, read_npz
-from nnbp.limits import memory_limit
+from nnbp.limits import describe, memory_limit
 
 Array = np.ndarray
 
-try:
-    from numpy._core.multiarray import _reconstruct
-except ImportError:  # numpy < 2
-    from numpy.core.multiarray import _reconstruct
-
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+MAX_CLASSES = 100_000
 IDX_MAGIC = {"images": 2051, "labels": 2049}  # 0x00000803 and 0x00000801: uint8 data, 3 or 1 dims
 IDX_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -73,8 +68,11 @@ def _check_split(path: Path, split: str, images: Array, labels: Array) -> Split:
         raise NnbpError(f"{path}: {x} holds {len(images)} images but {y} {len(labels)} labels")
     if not np.issubdtype(labels.dtype, np.integer):
         raise NnbpError(f"{path}: {y} has dtype {labels.dtype}; expected integers")
-    if labels.min() < 0:
-        raise NnbpError(f"{path}: {y} holds the negative label {labels.min()}")
+    low, high = int(labels.min()), int(labels.max())  # exact, whatever the integer dtype
+    if low < 0:
+        raise NnbpError(f"{path}: {y} holds the negative label {low}")
+    if high >= MAX_CLASSES:
+        raise NnbpError(f"{path}: {y} holds the label {high}; nnbp takes at most {MAX_CLASSES:,} classes")
     if images.dtype == np.uint8:
         pass
     elif np.issubdtype(images.dtype, np.floating):
@@ -107,8 +105,15 @@ def read_idx(path: Path, kind: str) -> Array:
             if len(dims_bytes) < 4 * ndim:
                 raise NnbpError(f"{path}: ends inside the IDX header")
             dims = struct.unpack(f">{ndim}I", dims_bytes)
-            if kind == "images" and (dims[0] == 0 or dims[1] * dims[2] == 0):
-                raise NnbpError(f"{path}: holds images of shape {dims}")
+            if ndim != (3 if kind == "images" else 1) or (kind == "images" and (dims[0] == 0 or dims[1] * dims[2] == 0)):
+                raise NnbpError(f"{path}: holds {kind} of shape {dims}; expected {'(N, rows, columns)' if kind == 'images' else '(N,)'}")
+            size = int(np.prod(dims, dtype=object))
+            if size > memory_limit():
+                raise NnbpError(f"{path}: its header promises {size:,} bytes, more than the memory limit "
+                                f"{describe(memory_limit())} (set NNBP_MAX_MEMORY to raise it)")
+            if path.suffix != ".gz" and size != path.stat().st_size - 4 - 4 * ndim:
+                raise NnbpError(f"{path}: its header promises {size:,} bytes but the file holds "
+                                f"{path.stat().st_size - 4 - 4 * ndim:,}")
             data = np.empty(dims, dtype=np.uint8)
             n_read = read_into(f, memoryview(data).cast("B"))
             if n_read < data.size:
@@ -129,9 +134,12 @@ def read_idx(path: Path, kind: str) -> Array:
 def find_idx_file(folder: Path, stem: str) -> Path:
     """`stem` or `stem.gz` in `folder`."""
     for name in (stem, stem + ".gz"):
-        if (folder / name).is_file():
-            return folder / name
-    raise NnbpError(f"{folder}: has neither {stem} nor {stem}.gz")
+        try:
+            if (folder / name).is_file():
+                return folder / name
+        except (OSError, ValueError):  # a folder name too long for the file system, say: not there
+            pass
+    raise NnbpError(f"{str(folder)[:200]}: has neither {stem} nor {stem}.gz")
 
 
 def idx_length(path: Path) -> int:
@@ -180,56 +188,13 @@ def load_idx_folder(folder: Path, name: str | None = None, n_classes: int | None
     return Dataset(name or str(folder), train, test, n_classes, 1 / 255)
 
 
-# What Nielsen's mnist.pkl.gz (a Python 2 pickle of numpy arrays) may name; anything else is refused.
-_PICKLE_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"),  # as written by numpy 1.x
-    ("numpy._core.multiarray", "_reconstruct"),  # as written by numpy 2.x
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("_codecs", "encode"),  # how Python 3 writes bytes at protocol 2
-}
-
-
-class _ArrayUnpickler(pickle.Unpickler):
-    """Rebuilds numpy arrays and nothing else: no other class or function is ever imported."""
-
-    def __init__(self, f, path: Path) -> None:
-        super().__init__(f, encoding="latin1")  # a Python 2 pickle's str holds raw bytes
-        self.path = path
-
-    def find_class(self, module: str, name: str):
-        if (module, name) not in _PICKLE_GLOBALS:
-            raise NnbpError(
-                f"{self.path}: the pickle names {module}.{name}, which is not part of a numpy array; "
-                "refusing to load it"
-            )
-        if name == "_reconstruct":
-            return _reconstruct
-        if module == "_codecs":
-            return codecs.encode
-        return getattr(np, name)
-
-
 def load_pickle(path: Path, name: str | None = None) -> Dataset:
     """Nielsen's `mnist.pkl.gz`: ((train images, labels), (validation …), (test …)), 50,000 / 10,000 / 10,000.
 
     The float32 pixels are multiples of 1/256 there; they are kept as exact uint8 with scale 1/256.
     """
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as f:
-            data = _ArrayUnpickler(f, path).load()
-    except NnbpError:
-        raise
-    except FileNotFoundError:
-        raise NnbpError(f"{path}: no such file") from None
-    except Exception as e:  # any failure to parse untrusted bytes means a bad file
-        raise NnbpError(f"{path}: not a readable mnist.pkl.gz ({type(e).__name__}: {e})") from None
-    if not (isinstance(data, tuple) and len(data) == 3
-            and all(isinstance(s, tuple) and len(s) == 2 for s in data)):
-        raise NnbpError(f"{path}: expected (training, validation, test) pairs of (images, labels)")
-    splits = [_check_split(path, part, np.asarray(x), np.asarray(y))
-              for part, (x, y) in zip(("train", "validation", "test"), data)]
+    splits = [_check_split(path, part, x, y)
+              for part, (x, y) in zip(("train", "validation", "test"), read_nielsen_pickle(path))]
     if len({s.images.shape[1] for s in splits}) != 1:
         raise NnbpError(f"{path}: the three splits' images differ in size")
     scale = 1.0

@@ -43,7 +43,7 @@ class Run:
 
         The config is checked against the data before anything is written (errors name `source`).
         """
-        check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train), source)
+        check_against_data(config, dataset, source)
         folder = RunFolder.create(Path(config.output), force)
         try:
             folder.write_config(config)
@@ -80,7 +80,7 @@ class Run:
         Raises `Diverged` (with where the last good weights are) if training diverges.
         """
         config = self.config
-        check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train), "config")
+        check_against_data(config, dataset, "config")
 
         def epoch_done(result: EpochResult) -> None:
             self.history.epochs.append(result)
@@ -158,7 +158,7 @@ def check_gradient(config: TrainConfig, weights: Path | None = None, n_params: i
     if tolerance is not None and not (tolerance > 0 and np.isfinite(tolerance)):
         raise NnbpError(f"--tolerance: {tolerance} is not a positive finite number")
     dataset = load_dataset(config.dataset, config.validation_size, fetch=fetch)
-    check_against_data(config, dataset.n_inputs, dataset.n_classes, len(dataset.train), "config")
+    check_against_data(config, dataset, "config")
     rng = np.random.default_rng(config.seed)
     network = build_network(config, rng)  # drawn even for saved weights: the batch is the same either way
     if weights is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -31,6 +31,13 @@ DEFAULT_INPUT_SCALE = 1 / 255  # uint8 pixels, as MNIST and Fashion-MNIST store 
 
 def network_bytes(network: Network, meta: dict[str, Any]) -> bytes:
     """The network as the bytes of a `weights.npz` file."""
+    buffer = io.BytesIO()
+    write_network(buffer, network, meta)
+    return buffer.getvalue()
+
+
+def write_network(f: BinaryIO, network: Network, meta: dict[str, Any]) -> None:
+    """Write the network as a `weights.npz` into the binary file `f`."""
     arrays: dict[str, np.ndarray] = {"sizes": np.asarray(network.sizes, dtype=np.int64)}
     for i, (w, b) in enumerate(zip(network.weights, network.biases)):
         arrays[f"weights_{i}"] = w
@@ -41,15 +48,13 @@ def network_bytes(network: Network, meta: dict[str, Any]) -> bytes:
         "cost": network.cost.name,
         **meta,
     }
-    arrays["meta"] = np.asarray(json.dumps(meta))
-    buffer = io.BytesIO()  # np.savez would append '.npz' to a path; a file object keeps ours
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
+    arrays["meta"] = np.asarray(json.dumps(meta, allow_nan=False))
+    np.savez(f, **arrays)  # a file object: np.savez would append '.npz' to a path
 
 
 def save_weights(path: Path, network: Network, meta: dict[str, Any]) -> None:
-    """Write `network` and `meta` to `path` atomically."""
-    write_atomic(path, network_bytes(network, meta))
+    """Write `network` and `meta` to `path` atomically, streamed (no copy of the arrays in memory)."""
+    write_atomic(path, lambda f: write_network(f, network, meta))
 
 
 def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
