@@ -3,7 +3,7 @@
 "The same work" means: the same initial weights, the same shuffled order of examples, the same
 number of SGD steps of the same size, and the same batch gathering. Repeats of the two engines and
 of the floor are interleaved, so a noisy neighbour slows them alike; figures are medians.
-This module measures, and formats its figures as lines of text; it prints nothing.
+This module measures and returns numbers; `nnbp.report` turns them into text.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
+import sys
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -24,6 +27,7 @@ from nnbp.config import TrainConfig, build_network, check_against_data
 from nnbp.data.dataset import Dataset
 from nnbp.errors import NnbpError
 from nnbp.network import Network
+from nnbp.threads import blas_threads, cpu_count, resolve
 from nnbp.training import Batcher
 
 Array = np.ndarray
@@ -188,7 +192,7 @@ def environment() -> dict:
         "numpy": np.__version__,
         "machine": platform.machine(),
         "processor": _cpu_name(),
-        "cpus": _cpu_count(),
+        "cpus": cpu_count(),
         "blas": _blas(),
     }
     return env
@@ -224,10 +228,6 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
-def _cpu_count() -> int | None:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
 @dataclass
 class Plan:
     """What `nnbp bench` times, and the results as they come."""
@@ -239,6 +239,7 @@ class Plan:
     loop_examples: int
     matrix_examples: int | None
     environment: dict
+    contended: bool = False  # time the matrix engine with each thread setting, quiet and beside a busy process
     results: list[dict] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -248,7 +249,7 @@ class Plan:
 
 
 def plan(config: TrainConfig, dataset: Dataset, mini_batch_sizes: str | None, quick: bool, repeats: int | None,
-         loop_examples: int | None, plot_path: Path | None = None) -> Plan:
+         loop_examples: int | None, plot_path: Path | None = None, contended: bool = False) -> Plan:
     """Check what is asked for before anything is timed: sizes that fit the data, matplotlib if a plot is."""
     batch_sizes = parse_sizes(mini_batch_sizes or "1,10,100,1000")
     if mini_batch_sizes is None:
@@ -261,8 +262,10 @@ def plan(config: TrainConfig, dataset: Dataset, mini_batch_sizes: str | None, qu
         from nnbp.plot import require_pyplot
 
         require_pyplot()
+    if plot_path is not None and contended:
+        raise NnbpError("--plot draws the engines' speedup; it cannot be combined with --contended")
     return Plan(config, dataset, batch_sizes, repeats or (3 if quick else 5), loop_examples or (300 if quick else 2000),
-                2000 if quick else None, environment())
+                2000 if quick else (10_000 if contended else None), environment(), contended)
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -279,50 +282,55 @@ def parse_sizes(text: str) -> list[int]:
 def run(p: Plan) -> Iterator[dict]:
     """Time each mini-batch size in turn, yielding its figures (also kept in `p.results`)."""
     for m in p.batch_sizes:
-        network = build_network(p.config, np.random.default_rng(p.config.seed))
-        r = bench(network, p.dataset, m, eta=p.config.eta, seed=p.config.seed, repeats=p.repeats,
-                  matrix_examples=p.matrix_examples, loop_examples=p.loop_examples).to_dict()
+        if p.contended:
+            r = contention(p, m)
+        else:
+            network = build_network(p.config, np.random.default_rng(p.config.seed))
+            n_threads = resolve(p.config.threads, p.config.sizes, m)
+            with blas_threads(n_threads):
+                r = bench(network, p.dataset, m, eta=p.config.eta, seed=p.config.seed, repeats=p.repeats,
+                          matrix_examples=p.matrix_examples, loop_examples=p.loop_examples).to_dict()
+            r["blas_threads"] = n_threads
         p.results.append(r)
         yield r
 
 
-def header_lines(p: Plan) -> list[str]:
-    blas = "; ".join(
-        f"{b.get('library')} {b.get('version')}" + (f" ({b['architecture']} kernel)" if b.get("architecture") else "")
-        + (f", {b['threads']} threads" if b.get("threads") else "") for b in p.environment["blas"]
-    )
-    lines = [f"{list(p.config.sizes)} on {p.dataset.name} ({len(p.dataset.train)} training examples), "
-             f"{p.config.dtype}, eta {p.config.eta}, seed {p.config.seed}; medians of {p.repeats} interleaved runs",
-             f"numpy {p.environment['numpy']}, BLAS {blas}; {p.environment['processor']}, {p.environment['cpus']} CPUs"]
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        if var in os.environ:
-            lines.append(f"note: {var}={os.environ[var]} is set and shapes these figures")
-    if len(p.environment["blas"]) > 1:
-        lines.append("note: more than one BLAS is loaded; together they may oversubscribe the CPUs")
-    lines.append(f"{'batch':>6} {'matrix s/epoch':>22} {'loop s/epoch':>22} {'speedup':>8} {'matrix ex/s':>12} "
-                 f"{'loop ex/s':>10} {'floor s':>8} {'x floor':>8} {'max grad diff':>14}")
-    return lines
+THREAD_SETTINGS = ("auto", 1, "all")
+SPIN_OUT = 0.2  # seconds between timings: OpenBLAS's idle threads spin for about 0.1 s after a product
 
 
-def row_line(r: dict) -> str:
-    def cell(median: float, spread: list[float]) -> str:
-        return f"{median:.4f} ({spread[0]:.4f}-{spread[1]:.4f})"
+@contextmanager
+def busy_process() -> Iterator[None]:
+    """Another program keeping one CPU busy (a Python loop) for the length of the block."""
+    process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(SPIN_OUT)
+        yield
+    finally:
+        process.kill()
+        process.wait()
 
-    return (f"{r['mini_batch_size']:>6} {cell(r['matrix_seconds_per_epoch'], r['matrix_spread']):>22} "
-            f"{cell(r['loop_seconds_per_epoch'], r['loop_spread']):>22} {r['speedup']:>7.1f}x "
-            f"{r['matrix_examples_per_second']:>12.0f} {r['loop_examples_per_second']:>10.0f} "
-            f"{r['floor_seconds_per_epoch']:>8.4f} {r['floor_ratio']:>8.2f} {r['max_grad_diff']:>14.1e}")
 
-
-def footer_lines(p: Plan) -> list[str]:
-    n, first, lines = len(p.dataset.train), p.results[0], []
-    if first["loop_examples_timed"] < n:
-        lines.append(f"loop s/epoch is extrapolated from {first['loop_examples_timed']} examples (whole batches) "
-                     f"to the {n} of an epoch.")
-    if first["matrix_examples_timed"] < n:
-        lines.append(f"matrix and floor s/epoch are extrapolated from {first['matrix_examples_timed']} examples (--quick).")
-    lines.append(f"peak memory {peak_memory_mb():.0f} MB")
-    return lines
+def contention(p: Plan, m: int) -> dict:
+    """Seconds per epoch of the matrix engine with each thread setting, quiet and beside a busy process,
+    in rounds that alternate the two and interleave the settings."""
+    n = len(p.dataset.train)
+    order = np.random.default_rng(p.config.seed).permutation(n)[: min(n, p.matrix_examples or n)]
+    initial = build_network(p.config, np.random.default_rng(p.config.seed))
+    times: dict[tuple[str, str], list[float]] = {(c, str(t)): [] for c in ("quiet", "busy") for t in THREAD_SETTINGS}
+    for r in range(p.repeats):
+        for condition in ("quiet", "busy") if r % 2 == 0 else ("busy", "quiet"):
+            with busy_process() if condition == "busy" else nullcontext():
+                for setting in THREAD_SETTINGS if r % 2 == 0 else THREAD_SETTINGS[::-1]:
+                    with blas_threads(resolve(setting, p.config.sizes, m)):
+                        seconds = _time_steps("matrix", initial.copy(), p.dataset, order, m, p.config.eta)
+                    times[(condition, str(setting))].append(seconds * n / len(order))
+                    time.sleep(SPIN_OUT)
+    result: dict = {"mini_batch_size": m, "examples_timed": len(order)}
+    for setting in THREAD_SETTINGS:
+        result[str(setting)] = {"blas_threads": resolve(setting, p.config.sizes, m),
+                                **{c: statistics.median(times[(c, str(setting))]) for c in ("quiet", "busy")}}
+    return result
 
 
 def plot(p: Plan, path: Path) -> None:

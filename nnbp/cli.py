@@ -3,8 +3,6 @@ what it returns. Library errors (`NnbpError`) become one line on stderr and exit
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import signal
 import sys
@@ -15,11 +13,12 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from nnbp import __version__
+from nnbp import __version__, report
 from nnbp.config import DTYPES, KEYS, TrainConfig, build_config, keys_help, read_config_file
 from nnbp.data import load_dataset
 from nnbp.errors import NnbpError
 from nnbp.terminal import EpochProgress, StopOnSignals, Stopped, byte_bar, fetch_noting
+from nnbp.threads import busy_warning
 
 
 class _Error(click.ClickException):
@@ -47,6 +46,9 @@ class _Group(click.Group):
             ctx.exit(128 + signal.SIGINT)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # the reader went away (`nnbp … | head`): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(128 + signal.SIGPIPE)
         except MemoryError:
             raise _Error("out of memory; lower NNBP_MAX_MEMORY (or the sizes asked for) so nnbp refuses such work "
                          "before it starts") from None
@@ -55,20 +57,6 @@ class _Group(click.Group):
                 raise
             raise _Error(f"unexpected {type(e).__name__}: {str(e)[:200]} — a bug in nnbp; please report it "
                          "(NNBP_DEBUG=1 shows where)") from None
-
-
-def _json(obj: Any) -> str:
-    """Strict JSON for machines: a NaN or infinity becomes null, never a bare NaN."""
-    def clean(value: Any) -> Any:
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        return value
-
-    return json.dumps(clean(obj), allow_nan=False)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,6 +87,12 @@ def _parse_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any
         return k.parse(k.from_text(value), param.opts[0])
     except NnbpError as e:
         raise click.BadParameter(str(e).removeprefix(param.opts[0] + ": ")) from None
+
+
+def _threads_option(command: Callable) -> Callable:
+    """--threads for commands that are not `train` (where it is a config key like any other)."""
+    return click.option("--threads", metavar="auto|all|N", callback=_parse_option, default=None,
+                        help="BLAS threads: auto (from the size of the matrix products), all, or a number [auto].")(command)
 
 
 def config_options(command: Callable) -> Callable:
@@ -164,14 +158,15 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
                 run.close()
             raise
 
-    watched = run.history.evaluated_on
+    note = None if quiet else busy_warning(run.history.blas_threads)
+    if note:
+        click.echo(note, err=True)
     progress = EpochProgress(len(dataset.train), config.epochs, len(run.history.epochs) + 1, quiet)
 
     def on_epoch(result: Any) -> None:
         progress.end_epoch()
         if not quiet:
-            click.echo(f"Epoch {result.epoch}/{config.epochs}: {result.correct} / {result.total} {watched} "
-                       f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}, {result.seconds:.2f} s")
+            click.echo(report.epoch_line(result, config.epochs, run.history.evaluated_on))
         stop.check()
 
     def on_batch(m: int) -> None:
@@ -182,35 +177,23 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
         try:
             history = run.train(dataset, on_batch=on_batch, on_epoch=on_epoch)
         except Stopped as stopped:
-            _exit_stopped(stopped.signum, run.folder.path, len(run.history.epochs))
+            click.echo(report.stopped_line(stopped.signum, run.folder.path, len(run.history.epochs)), err=True)
+            sys.exit(128 + stopped.signum)
         finally:
             progress.end_epoch()
 
     summary = explain_slowest([e.to_dict() for e in history.epochs], list(config.sizes))
     if summary and not quiet:
         click.echo(summary)
-    test, best = history.test, history.best
-    epochs = f"{config.epochs} epoch" + ("s" if config.epochs != 1 else "")
-    click.echo(f"Saved {run.folder.weights}: test accuracy {100 * test['accuracy']:.2f}% ({test['correct']} / "
-               f"{test['total']}) after {epochs}; best {watched} accuracy {100 * best.accuracy:.2f}% at epoch {best.epoch}")
-
-
-def _exit_stopped(signum: int, output: Path, done: int) -> None:
-    name = signal.Signals(signum).name
-    if done:
-        click.echo(f"Stopped by {name}: {output} holds the {done} completed epoch(s); continue with: "
-                   f"nnbp train --resume {output}", err=True)
-    else:
-        click.echo(f"Stopped by {name} before the first epoch ended: nothing was saved to {output}; "
-                   "start again with --force", err=True)
-    sys.exit(128 + signum)
+    click.echo(report.final_line(run.folder.weights, history, config.epochs))
 
 
 @main.command("eval")
 @click.argument("weights_path", metavar="WEIGHTS", type=click.Path(path_type=Path))
 @click.option("--dataset", help="Evaluate on this dataset's test split instead of the one the run used.")
+@_threads_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def eval_cmd(weights_path: Path, dataset: str | None, as_json: bool) -> None:
+def eval_cmd(weights_path: Path, dataset: str | None, threads: str | int | None, as_json: bool) -> None:
     """Evaluate saved weights on a test split: accuracy, per-class accuracy, confusion matrix.
 
     \b
@@ -221,21 +204,13 @@ def eval_cmd(weights_path: Path, dataset: str | None, as_json: bool) -> None:
     from nnbp.run import evaluate_weights
 
     with _errors():
-        ev, data = evaluate_weights(weights_path, dataset, fetch=_fetch(as_json))
-    confusion, per_class = ev.confusion.tolist(), ev.per_class_accuracy
+        ev, data = evaluate_weights(weights_path, dataset, fetch=_fetch(as_json), threads=threads or "auto")
     if as_json:
-        click.echo(_json({"weights": str(weights_path), "dataset": data.name, "split": "test", **ev.to_dict(),
-                               "per_class_accuracy": per_class, "confusion": confusion}))
-        return
-    click.echo(f"{weights_path} on {data.name} (test split)")
-    click.echo(f"accuracy {100 * ev.accuracy:.2f}% ({ev.correct} / {ev.total}), cost {ev.cost:.4f}")
-    click.echo("per-class accuracy: " + "  ".join(
-        f"{c}: {'-' if a is None else f'{100 * a:.1f}%'}" for c, a in enumerate(per_class)))
-    click.echo("confusion matrix (rows: true class, columns: predicted):")
-    width = max(5, len(str(max(map(max, confusion)))) + 1)
-    click.echo("    " + "".join(f"{c:>{width}}" for c in range(len(confusion))))
-    for c, row in enumerate(confusion):
-        click.echo(f"{c:>3} " + "".join(f"{v:>{width}}" for v in row))
+        click.echo(report.strict_json({"weights": str(weights_path), "dataset": data.name, "split": "test",
+                                       **ev.to_dict(), "per_class_accuracy": ev.per_class_accuracy,
+                                       "confusion": ev.confusion.tolist()}))
+    else:
+        click.echo("\n".join(report.evaluation_lines(weights_path, data.name, ev)))
 
 
 BENCH_HELP = """Time the matrix engine against the chapter's per-example loop on the same work.
@@ -251,10 +226,16 @@ bundled MNIST sample. For figures that mean something, unset OPENBLAS_CORETYPE a
 OPENBLAS_L2_SIZE in the command if your machine sets them.
 
 \b
+With --contended it answers another question — how the BLAS thread setting fares when another
+program keeps a CPU busy: for each mini-batch size, the matrix engine's epoch with auto, 1 and all
+threads, on a quiet machine and beside a busy Python loop it starts and stops itself.
+
+\b
 Examples:
   nnbp bench --quick
   nnbp bench configs/mnist-sample.yaml --mini-batch-sizes 10,100 --repeats 7 --json
   nnbp bench --plot speedup.png
+  nnbp bench --contended --mini-batch-sizes 10,100,1000 --repeats 3
 """
 
 
@@ -269,21 +250,27 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path),
               help="Also draw speedup and floor ratio against mini-batch size into this PNG (needs matplotlib).")
+@_threads_option
+@click.option("--contended", is_flag=True,
+              help="Instead, time the matrix engine with auto, 1 and all BLAS threads, quiet and beside a busy process.")
 def bench(config_path: Path | None, mini_batch_sizes: str | None, repeats: int | None, loop_examples: int | None,
-          dtype: str | None, quick: bool, as_json: bool, plot_path: Path | None) -> None:
+          dtype: str | None, quick: bool, as_json: bool, plot_path: Path | None, threads: str | int | None,
+          contended: bool) -> None:
     from nnbp import bench as benchmark
 
     with _errors():
-        config = build_config(read_config_file(config_path) if config_path else {}, {"dtype": dtype},
+        config = build_config(read_config_file(config_path) if config_path else {}, {"dtype": dtype, "threads": threads},
                               str(config_path or "defaults"))
         dataset = load_dataset(config.dataset, fetch=_fetch(as_json))
-        plan = benchmark.plan(config, dataset, mini_batch_sizes, quick, repeats, loop_examples, plot_path)
+        plan = benchmark.plan(config, dataset, mini_batch_sizes, quick, repeats, loop_examples, plot_path, contended)
+    header, row_line = ((report.contention_header_lines, report.contention_row) if contended
+                        else (report.bench_header_lines, report.bench_row))
     for row in benchmark.run(plan):
         if not as_json:
             if len(plan.results) == 1:
-                click.echo("\n".join(benchmark.header_lines(plan)))
-            click.echo(benchmark.row_line(row))
-    click.echo(_json(plan.summary()) if as_json else "\n".join(benchmark.footer_lines(plan)))
+                click.echo("\n".join(header(plan)))
+            click.echo(row_line(row))
+    click.echo(report.strict_json(plan.summary()) if as_json else "\n".join(report.bench_footer_lines(plan)))
     if plot_path is not None:
         with _errors():
             benchmark.plot(plan, plot_path)
@@ -316,15 +303,8 @@ def data_list(as_json: bool) -> None:
 
     with _errors():
         rows = known_datasets()
-    if as_json:
-        click.echo(_json({"datasets": [asdict(r) for r in rows]}))
-        return
-    click.echo(f"{'name':<14} {'train':>7} {'valid.':>7} {'test':>7}  where")
-    for r in rows:
-        if r.where is None or r.train is None:
-            click.echo(f"{r.name:<14} {'-':>7} {'-':>7} {'-':>7}  {r.where or 'missing'} (nnbp data fetch {r.name})")
-        else:
-            click.echo(f"{r.name:<14} {r.train:>7} {r.validation:>7} {r.test:>7}  {r.where}")
+    click.echo(report.strict_json({"datasets": [asdict(r) for r in rows]}) if as_json
+               else "\n".join(report.dataset_lines(rows)))
 
 
 @data.command("fetch")
@@ -377,20 +357,18 @@ Examples:
 @click.option("--eps", type=float, default=1e-6, show_default=True, help="The step ε of the central differences.")
 @click.option("--tolerance", type=float, default=None, help="Largest relative error that passes [1e-5].")
 @click.option("--mini-batch-size", type=click.IntRange(min=1), help="Override `mini_batch_size`: the batch checked.")
+@_threads_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 def gradcheck(config_path: Path, weights_path: Path | None, n_params: int | None, eps: float,
-              tolerance: float | None, mini_batch_size: int | None, as_json: bool) -> None:
-    from nnbp.gradcheck import report_lines
+              tolerance: float | None, mini_batch_size: int | None, threads: str | int | None, as_json: bool) -> None:
     from nnbp.run import check_gradient
 
     with _errors():
-        config = build_config(read_config_file(config_path), {"mini_batch_size": mini_batch_size}, str(config_path))
+        config = build_config(read_config_file(config_path), {"mini_batch_size": mini_batch_size, "threads": threads},
+                              str(config_path))
         result, described = check_gradient(config, weights_path, n_params, eps, tolerance, fetch=_fetch(as_json))
-    if as_json:
-        click.echo(_json({**described, **result.to_dict()}))
-    else:
-        for line in report_lines(result, described):
-            click.echo(line)
+    click.echo(report.strict_json({**described, **result.to_dict()}) if as_json
+               else "\n".join(report.gradcheck_lines(result, described)))
     if not result.passed:
         sys.exit(1)
 

@@ -27,6 +27,7 @@ from nnbp.data.dataset import Dataset
 from nnbp.files import read_text
 from nnbp.limits import describe, memory_limit, parameter_bytes, training_bytes
 from nnbp.network import INITS, Network, check_layers
+from nnbp.threads import parse_threads
 
 ENGINES = ("matrix", "loop")
 DTYPES = ("float64", "float32")
@@ -209,6 +210,10 @@ class TrainConfig:
                       _choice(ENGINES), "|".join(ENGINES))
     # the chapter's arithmetic; float32 is faster and accurate enough to train
     dtype: str = key("float64", "float64 or float32", _choice(DTYPES), "|".join(DTYPES))
+    # a rule on the size of a step's products: one thread where a second would not pay (nnbp.threads)
+    threads: str | int = key("auto", "BLAS threads: auto (from the size of a step's matrix products), all, or a "
+                             "number; results differ in their last bits between thread counts", parse_threads,
+                             "auto|all|N")
     # the book's neuron; a list gives one per non-input layer
     activation: str | tuple[str, ...] = key(
         "sigmoid", f"{', '.join(ACTIVATIONS)} (softmax: output only); one name, or one per non-input layer",

@@ -157,23 +157,3 @@ def gradcheck(
         forward_seconds=fd_seconds / (2 * checked),
         extrapolated=checked < total,
     )
-
-
-def report_lines(result: GradCheck, described: dict) -> list[str]:
-    """The check as a table for people: per layer, the parameters checked and the largest errors."""
-    lines = [
-        f"{described['sizes']} {'/'.join(described['activation'])}, {described['cost']} cost; a mini-batch of "
-        f"{described['mini_batch_size']} from {described['dataset']}; float64, eps {result.eps:g}",
-        f"{'layer':>5} {'weights checked':>16} {'max rel. error':>15} {'biases checked':>15} {'max rel. error':>15}",
-    ]
-    for c in result.layers:
-        lines.append(f"{c.layer:>5} {f'{c.weights_checked}/{c.weights_total}':>16} {c.weights_max_rel_error:>15.2e} "
-                     f"{f'{c.biases_checked}/{c.biases_total}':>15} {c.biases_max_rel_error:>15.2e}")
-    verdict, compare = ("PASS", "<=") if result.passed else ("FAIL", ">")
-    lines.append(f"{verdict}: largest relative error {result.max_rel_error:.2e} {compare} tolerance "
-                 f"{result.tolerance:g} (derivatives below {result.floor:.1e} judged against that floor)")
-    how = f"extrapolated from the {result.n_checked} checked" if result.extrapolated else "all checked"
-    lines.append(f"Whole gradient: one backprop {1e3 * result.backprop_seconds:.3f} ms; finite differences "
-                 f"2 x {result.n_params} forward passes = {result.finite_difference_seconds:.3f} s ({how}): "
-                 f"backprop is {result.speedup:,.0f}x faster")
-    return lines

@@ -80,7 +80,7 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
         "sizes": [784, 12, 10], "eta": 0.5, "epochs": 1, "mini_batch_size": 50, "seed": 3,
         "dataset": "mnist-sample", "engine": "loop", "dtype": "float32", "output": str(out),
         "validation_size": None, "activation": "sigmoid", "cost": "quadratic", "init": "normal",
-        "lmbda": 0.0, "diagnostics": False,
+        "lmbda": 0.0, "diagnostics": False, "threads": "auto",
     }
     assert meta["nnbp"] == __version__
 
@@ -150,6 +150,7 @@ def test_every_config_key_has_an_option_that_overrides_it(runner, tmp_path):
         "--cost", "log-likelihood", "--init", "scaled", "--lmbda", "0.5", "--epochs", "1", "--eta", "0.1",
         "--mini-batch-size", "40", "--seed", "4", "--validation-size", "1000", "--engine", "matrix",
         "--dtype", "float32", "--diagnostics", "--dataset", "mnist-sample", "-o", str(tmp_path / "out"),
+        "--threads", "1",
     ])
     assert result.exit_code == 0, result.stderr
     import yaml
@@ -159,7 +160,7 @@ def test_every_config_key_has_an_option_that_overrides_it(runner, tmp_path):
         "sizes": [784, 16, 8, 10], "eta": 0.1, "epochs": 1, "mini_batch_size": 40, "seed": 4,
         "dataset": "mnist-sample", "validation_size": 1000, "engine": "matrix", "dtype": "float32",
         "activation": ["relu", "tanh", "softmax"], "cost": "log-likelihood", "init": "scaled", "lmbda": 0.5,
-        "diagnostics": True, "output": str(tmp_path / "out"),
+        "diagnostics": True, "output": str(tmp_path / "out"), "threads": 1,
     }
     from nnbp.config import KEYS
 

@@ -475,8 +475,8 @@ def test_bad_environment_values_are_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 0 and "mnist" in result.stdout, result.stderr
 
 
-def test_eval_json_is_strict_json(tmp_path, monkeypatch):
+def test_json_output_is_strict_json():
     """A cost that overflowed would print as null, never as a bare NaN or Infinity."""
-    from nnbp.cli import _json
+    from nnbp.report import strict_json
 
-    assert _json({"cost": float("nan"), "x": [float("inf"), 1.5], "n": 3}) == '{"cost": null, "x": [null, 1.5], "n": 3}'
+    assert strict_json({"cost": float("nan"), "x": [float("inf"), 1.5], "n": 3}) == '{"cost": null, "x": [null, 1.5], "n": 3}'

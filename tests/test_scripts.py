@@ -34,8 +34,8 @@ def test_bench_script_times_epochs_and_the_diagnostics_overhead_on_the_sample():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "[784, 30, 10] on mnist-sample (8000 training examples)" in lines[0]
-    assert [line.split()[:2] for line in lines[2:4]] == [["100", "float64"], ["100", "float32"]]
-    assert lines[-1].startswith("diagnostics at mini-batch 10, float64:") and "over 1 pairs" in lines[-1]
+    assert [line.split()[:3] for line in lines[2:4]] == [["100", "float64", "1"], ["100", "float32", "1"]]
+    assert lines[-1].startswith("diagnostics at mini-batch 10, float64, 1 BLAS thread(s):") and "over 1 pairs" in lines[-1]
 
 
 def test_compare_installs_times_two_interpreters_side_by_side(tmp_path):
@@ -63,3 +63,15 @@ def test_lowest_requirements_pins_every_declared_floor():
         name, floor = requirement.split(">=")
         assert f"{name}=={floor}" in pins
     assert "click==8.1.0" in pins
+
+
+def test_threads_script_times_each_setting_in_a_process_of_its_own():
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "threads.py"), "--dataset", "mnist-sample", "--examples", "500",
+         "--sizes", "784,5,10", "--dtypes", "float32", "--mini-batch-sizes", "100", "--threads", "auto,1",
+         "--rounds", "1", "--quiet-only"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    row = result.stdout.splitlines()[-1].split()
+    assert row[:3] == ["784,5,10", "float32", "100"] and len(row) == 5

@@ -25,6 +25,8 @@ from nnbp.run.folder import RunFolder
 from nnbp.run.history import History
 from nnbp.run.weights import load_weights
 from nnbp.gradcheck import TOLERANCE, GradCheck, gradcheck
+from nnbp.limits import forward_chunk
+from nnbp.threads import blas_threads, resolve
 from nnbp.training import Batcher, Diverged, EpochResult, Evaluation, evaluate, probe_batch, train
 
 __all__ = ["Run", "History", "RunFolder", "check_fits", "check_gradient", "evaluate_weights", "load_weights"]
@@ -52,7 +54,8 @@ class Run:
             raise
         rng = np.random.default_rng(config.seed)
         network = build_network(config, rng)
-        history = History("validation" if dataset.validation is not None else "test")
+        history = History("validation" if dataset.validation is not None else "test",
+                          blas_threads=resolve(config.threads, config.sizes, config.mini_batch_size))
         if config.diagnostics:
             saturated, near_zero = probe(network, probe_batch(dataset, network.dtype)[0])
             history.initial_diagnostics = [
@@ -66,10 +69,13 @@ class Run:
         """The run in `path`, from its last checkpoint; `epochs` raises the number of epochs to train."""
         folder = RunFolder.open(path)
         try:
-            return cls(folder, *folder.load_checkpoint(epochs))
+            run = cls(folder, *folder.load_checkpoint(epochs))
         except BaseException:
             folder.close()
             raise
+        if run.history.blas_threads is None or run.config.threads != "auto":  # auto keeps what it chose
+            run.history.blas_threads = resolve(run.config.threads, run.config.sizes, run.config.mini_batch_size)
+        return run
 
     def train(self, dataset: Dataset, *, on_batch: Callable[[int], None] | None = None,
               on_epoch: Callable[[EpochResult], None] | None = None) -> History:
@@ -89,12 +95,13 @@ class Run:
                 on_epoch(result)
 
         try:
-            train(
-                self.network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
-                eta=config.eta, rng=self.rng, engine=config.engine, lmbda=config.lmbda,
-                first_epoch=len(self.history.epochs) + 1, diagnostics=config.diagnostics,
-                on_batch=on_batch, on_epoch=epoch_done,
-            )
+            with blas_threads(self.history.blas_threads):
+                train(
+                    self.network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
+                    eta=config.eta, rng=self.rng, engine=config.engine, lmbda=config.lmbda,
+                    first_epoch=len(self.history.epochs) + 1, diagnostics=config.diagnostics,
+                    on_batch=on_batch, on_epoch=epoch_done,
+                )
         except Diverged as e:
             self.history.diverged = {"epoch": e.epoch, "mini_batch": e.batch}
             done = len(self.history.epochs)
@@ -106,7 +113,8 @@ class Run:
             raise Diverged(e.epoch, e.batch, config.eta, kept) from None
 
         if dataset.validation is not None:
-            self.history.test = evaluate(self.network, dataset, dataset.test).to_dict()
+            with blas_threads(self.history.blas_threads):
+                self.history.test = evaluate(self.network, dataset, dataset.test).to_dict()
         else:  # the last epoch was already evaluated on the test split
             last = self.history.epochs[-1]
             self.history.test = {"cost": last.cost, "correct": last.correct, "total": last.total,
@@ -137,7 +145,8 @@ def check_fits(network: Network, dataset: Dataset, source: Path | str) -> None:
         )
 
 
-def evaluate_weights(path: Path, dataset: str | None = None, fetch: Fetch | None = None) -> tuple[Evaluation, Dataset]:
+def evaluate_weights(path: Path, dataset: str | None = None, fetch: Fetch | None = None,
+                     threads: str | int = "auto") -> tuple[Evaluation, Dataset]:
     """Saved weights on the test split of `dataset`, or of the dataset they were trained on."""
     network, meta = load_weights(path)
     recorded = meta.get("config")
@@ -146,7 +155,8 @@ def evaluate_weights(path: Path, dataset: str | None = None, fetch: Fetch | None
         raise NnbpError(f"{path}: records no dataset; pass --dataset")
     data = load_dataset(name, fetch=fetch)
     check_fits(network, data, path)
-    return evaluate(network, data, data.test), data
+    with blas_threads(resolve(threads, network.sizes, forward_chunk(network.sizes, network.dtype))):
+        return evaluate(network, data, data.test), data
 
 
 def check_gradient(config: TrainConfig, weights: Path | None = None, n_params: int | None = None, eps: float = 1e-6,
@@ -169,7 +179,8 @@ def check_gradient(config: TrainConfig, weights: Path | None = None, n_params: i
     total = sum(w.size + b.size for w, b in zip(network.weights, network.biases))
     if n_params is None and total > 5000:
         n_params = 2000
-    result = gradcheck(network, X, Y, eps=eps, n_params=n_params, rng=rng, tolerance=tolerance or TOLERANCE)
+    with blas_threads(resolve(config.threads, network.sizes, len(idx))):
+        result = gradcheck(network, X, Y, eps=eps, n_params=n_params, rng=rng, tolerance=tolerance or TOLERANCE)
     described = {"sizes": network.sizes, "activation": [s.name for s in network.sigmas], "cost": network.cost.name,
                  "dataset": dataset.name, "mini_batch_size": len(idx)}
     return result, described

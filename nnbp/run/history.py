@@ -30,6 +30,7 @@ class History:
     initial_diagnostics: list[dict] | None = None  # the probe before training, per layer
     test: dict | None = None  # the final test figures: cost, correct, total, accuracy
     diverged: dict | None = None  # {"epoch": e, "mini_batch": b or None} when training diverged
+    blas_threads: int | None = None  # the BLAS threads training used (results depend on it)
 
     @property
     def best(self) -> EpochResult | None:
@@ -38,6 +39,8 @@ class History:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"evaluated_on": self.evaluated_on}
+        if self.blas_threads is not None:
+            d["blas_threads"] = self.blas_threads
         if self.initial_diagnostics is not None:
             d["initial_diagnostics"] = self.initial_diagnostics
         d["epochs"] = [e.to_dict() for e in self.epochs]
@@ -52,7 +55,7 @@ class History:
     def from_dict(cls, data: Any, where: str) -> History:
         """A history from its JSON form; `where` names the file in errors."""
         d = _mapping(data, where, required={"evaluated_on", "epochs"},
-                     optional={"initial_diagnostics", "best_epoch", "test", "diverged"})
+                     optional={"initial_diagnostics", "best_epoch", "test", "diverged", "blas_threads"})
         if d["evaluated_on"] not in SPLITS:
             raise NnbpError(f"{where}: evaluated_on: {d['evaluated_on']!r} is not one of {', '.join(SPLITS)}")
         epochs = _list(d["epochs"], f"{where}: epochs")
@@ -69,6 +72,8 @@ class History:
             ]
         if d.get("test") is not None:
             history.test = _figures(d["test"], f"{where}: test")
+        if d.get("blas_threads") is not None:
+            history.blas_threads = _integer(d["blas_threads"], f"{where}: blas_threads", 1)
         if d.get("diverged") is not None:
             diverged = _mapping(d["diverged"], f"{where}: diverged", required={"epoch", "mini_batch"})
             _integer(diverged["epoch"], f"{where}: diverged: epoch", 1)

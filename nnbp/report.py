@@ -1,0 +1,153 @@
+"""Text for people: the lines `nnbp` prints for a training run, an evaluation, the datasets, a
+gradient check and a benchmark, and strict JSON for machines. Returns strings; the CLI prints them."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from nnbp import bench
+from nnbp.bench import Plan
+from nnbp.gradcheck import GradCheck
+from nnbp.run.history import History
+from nnbp.training import EpochResult, Evaluation
+
+
+def strict_json(obj: Any) -> str:
+    """JSON a strict parser reads: a NaN or infinity becomes null, never a bare NaN."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(obj), allow_nan=False)
+
+
+def epoch_line(result: EpochResult, epochs: int, watched: str) -> str:
+    return (f"Epoch {result.epoch}/{epochs}: {result.correct} / {result.total} {watched} "
+            f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}, {result.seconds:.2f} s")
+
+
+def final_line(weights: Path, history: History, epochs: int) -> str:
+    test, best = history.test, history.best
+    done = f"{epochs} epoch" + ("s" if epochs != 1 else "")
+    return (f"Saved {weights}: test accuracy {100 * test['accuracy']:.2f}% ({test['correct']} / {test['total']}) "
+            f"after {done}; best {history.evaluated_on} accuracy {100 * best.accuracy:.2f}% at epoch {best.epoch}")
+
+
+def stopped_line(signum: int, output: Path, done: int) -> str:
+    name = signal.Signals(signum).name
+    if done:
+        return (f"Stopped by {name}: {output} holds the {done} completed epoch(s); continue with: "
+                f"nnbp train --resume {output}")
+    return f"Stopped by {name} before the first epoch ended: nothing was saved to {output}; start again with --force"
+
+
+def evaluation_lines(weights: Path, dataset: str, ev: Evaluation) -> list[str]:
+    """Accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted)."""
+    confusion = ev.confusion.tolist()
+    width = max(5, len(str(max(map(max, confusion)))) + 1)
+    return [
+        f"{weights} on {dataset} (test split)",
+        f"accuracy {100 * ev.accuracy:.2f}% ({ev.correct} / {ev.total}), cost {ev.cost:.4f}",
+        "per-class accuracy: " + "  ".join(f"{c}: {'-' if a is None else f'{100 * a:.1f}%'}"
+                                          for c, a in enumerate(ev.per_class_accuracy)),
+        "confusion matrix (rows: true class, columns: predicted):",
+        "    " + "".join(f"{c:>{width}}" for c in range(len(confusion))),
+        *(f"{c:>3} " + "".join(f"{v:>{width}}" for v in row) for c, row in enumerate(confusion)),
+    ]
+
+
+def dataset_lines(rows: list[Any]) -> list[str]:
+    """`nnbp data list`: each known dataset, its split sizes, and where it is."""
+    lines = [f"{'name':<14} {'train':>7} {'valid.':>7} {'test':>7}  where"]
+    for r in rows:
+        if r.where is None or r.train is None:
+            lines.append(f"{r.name:<14} {'-':>7} {'-':>7} {'-':>7}  {r.where or 'missing'} (nnbp data fetch {r.name})")
+        else:
+            lines.append(f"{r.name:<14} {r.train:>7} {r.validation:>7} {r.test:>7}  {r.where}")
+    return lines
+
+def gradcheck_lines(result: GradCheck, described: dict) -> list[str]:
+    """The check as a table for people: per layer, the parameters checked and the largest errors."""
+    lines = [
+        f"{described['sizes']} {'/'.join(described['activation'])}, {described['cost']} cost; a mini-batch of "
+        f"{described['mini_batch_size']} from {described['dataset']}; float64, eps {result.eps:g}",
+        f"{'layer':>5} {'weights checked':>16} {'max rel. error':>15} {'biases checked':>15} {'max rel. error':>15}",
+    ]
+    for c in result.layers:
+        lines.append(f"{c.layer:>5} {f'{c.weights_checked}/{c.weights_total}':>16} {c.weights_max_rel_error:>15.2e} "
+                     f"{f'{c.biases_checked}/{c.biases_total}':>15} {c.biases_max_rel_error:>15.2e}")
+    verdict, compare = ("PASS", "<=") if result.passed else ("FAIL", ">")
+    lines.append(f"{verdict}: largest relative error {result.max_rel_error:.2e} {compare} tolerance "
+                 f"{result.tolerance:g} (derivatives below {result.floor:.1e} judged against that floor)")
+    how = f"extrapolated from the {result.n_checked} checked" if result.extrapolated else "all checked"
+    lines.append(f"Whole gradient: one backprop {1e3 * result.backprop_seconds:.3f} ms; finite differences "
+                 f"2 x {result.n_params} forward passes = {result.finite_difference_seconds:.3f} s ({how}): "
+                 f"backprop is {result.speedup:,.0f}x faster")
+    return lines
+
+
+def bench_header_lines(p: Plan) -> list[str]:
+    blas = "; ".join(
+        f"{b.get('library')} {b.get('version')}" + (f" ({b['architecture']} kernel)" if b.get("architecture") else "")
+        + (f", {b['threads']} threads at most" if b.get("threads") else "") for b in p.environment["blas"]
+    )
+    lines = [f"{list(p.config.sizes)} on {p.dataset.name} ({len(p.dataset.train)} training examples), "
+             f"{p.config.dtype}, eta {p.config.eta}, seed {p.config.seed}, threads {p.config.threads}; "
+             f"medians of {p.repeats} interleaved runs",
+             f"numpy {p.environment['numpy']}, BLAS {blas}; {p.environment['processor']}, {p.environment['cpus']} CPUs"]
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if var in os.environ:
+            lines.append(f"note: {var}={os.environ[var]} is set and shapes these figures")
+    if len(p.environment["blas"]) > 1:
+        lines.append("note: more than one BLAS is loaded; together they may oversubscribe the CPUs")
+    lines.append(f"{'batch':>6} {'threads':>7} {'matrix s/epoch':>22} {'loop s/epoch':>22} {'speedup':>8} "
+                 f"{'matrix ex/s':>12} {'loop ex/s':>10} {'floor s':>8} {'x floor':>8} {'max grad diff':>14}")
+    return lines
+
+
+def bench_row(r: dict) -> str:
+    def cell(median: float, spread: list[float]) -> str:
+        return f"{median:.4f} ({spread[0]:.4f}-{spread[1]:.4f})"
+
+    return (f"{r['mini_batch_size']:>6} {r['blas_threads']:>7} {cell(r['matrix_seconds_per_epoch'], r['matrix_spread']):>22} "
+            f"{cell(r['loop_seconds_per_epoch'], r['loop_spread']):>22} {r['speedup']:>7.1f}x "
+            f"{r['matrix_examples_per_second']:>12.0f} {r['loop_examples_per_second']:>10.0f} "
+            f"{r['floor_seconds_per_epoch']:>8.4f} {r['floor_ratio']:>8.2f} {r['max_grad_diff']:>14.1e}")
+
+
+def bench_footer_lines(p: Plan) -> list[str]:
+    n, first, lines = len(p.dataset.train), p.results[0], []
+    if p.contended:
+        return [f"each epoch timed on {first['examples_timed']} examples; ratio: busy / quiet; (n): BLAS threads"]
+    if first["loop_examples_timed"] < n:
+        lines.append(f"loop s/epoch is extrapolated from {first['loop_examples_timed']} examples (whole batches) "
+                     f"to the {n} of an epoch.")
+    if first["matrix_examples_timed"] < n:
+        lines.append(f"matrix and floor s/epoch are extrapolated from {first['matrix_examples_timed']} examples (--quick).")
+    lines.append(f"peak memory {p.summary()['peak_memory_mb']:.0f} MB")
+    return lines
+
+
+def contention_header_lines(p: Plan) -> list[str]:
+    """The header of `--contended`'s table."""
+    return [f"{list(p.config.sizes)} on {p.dataset.name}, {p.config.dtype}: the matrix engine's s/epoch on a quiet "
+            f"machine and beside a busy process (a Python loop), medians of {p.repeats}; numpy {p.environment['numpy']}, "
+            f"{p.environment['cpus']} CPUs",
+            f"{'batch':>6} " + " ".join(f"{f'{s} threads':>25}" for s in bench.THREAD_SETTINGS),
+            f"{'':>6} " + " ".join(f"{'(n) quiet   busy  ratio':>25}" for _ in bench.THREAD_SETTINGS)]
+
+
+def contention_row(r: dict) -> str:
+    cells = [f"({r[str(s)]['blas_threads']}) {r[str(s)]['quiet']:>6.3f} {r[str(s)]['busy']:>6.3f} "
+             f"{r[str(s)]['busy'] / r[str(s)]['quiet']:>5.2f}x" for s in bench.THREAD_SETTINGS]
+    return f"{r['mini_batch_size']:>6} " + " ".join(f"{c:>25}" for c in cells)
