@@ -195,3 +195,16 @@ def test_a_forced_run_stopped_in_its_first_epoch_leaves_only_its_own_config(tmp_
         run.train(dataset, on_batch=stop)
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.yaml"]
     assert "seed: 2" in (tmp_path / "run" / "config.yaml").read_text()
+
+
+def test_a_run_refused_by_the_lock_never_removes_the_holders_folder(tmp_path):
+    """Two runs create the same new folder at once: the one refused must not remove it, even though
+    it also found it missing, and even before the holder has written its pid file."""
+    from nnbp.run.folder import PID_FILE
+
+    with RunFolder.create(tmp_path / "new" / "run", force=False):
+        (tmp_path / "new" / "run" / PID_FILE).unlink()  # the moment between the holder's lock and its pid file
+        second = RunFolder(tmp_path / "new" / "run", created=[tmp_path / "new", tmp_path / "new" / "run"])
+        with pytest.raises(NnbpError, match="is in use by another nnbp run \\(pid unknown\\)"):
+            second.lock()
+        assert (tmp_path / "new" / "run").is_dir()

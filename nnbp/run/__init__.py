@@ -50,7 +50,7 @@ class Run:
         try:
             folder.write_config(config)
         except BaseException:
-            folder.close()
+            folder.close(refused=True)
             raise
         rng = np.random.default_rng(config.seed)
         network = build_network(config, rng)

@@ -51,7 +51,7 @@ def _path_problem(e: BaseException) -> str:
 class RunFolder:
     """A folder holding one run, locked for as long as this object is open."""
 
-    def __init__(self, path: Path, created: list[Path] | None = None) -> None:
+    def __init__(self, path: Path, created: list[Path] | None = None) -> None:  # created: outermost first
         self.path = path
         self._created = created or []  # folders made for this run: removed again if it is refused
         self._lock_fd: int | None = None
@@ -119,12 +119,11 @@ class RunFolder:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            os.close(fd)
+            os.close(fd)  # the folder is the holder's, even if this process thinks it made it: touch nothing
             try:
                 holder = (self.path / PID_FILE).read_text()[:20].strip() or "unknown"
             except OSError:
                 holder = "unknown"
-            self.close(refused=True)
             raise NnbpError(
                 f"output: {self.path} is in use by another nnbp run (pid {holder}); wait for it to "
                 "end, or choose another --output"
@@ -138,7 +137,7 @@ class RunFolder:
             raise NnbpError(f"{self.path}: cannot write ({e.strerror})") from None
 
     def close(self, refused: bool = False) -> None:
-        """Release the lock; for a refused new run, also remove the folders made for it."""
+        """Release the lock; for a refused new run, also remove the folders made for it (if empty)."""
         if self._lock_fd is not None:
             (self.path / PID_FILE).unlink(missing_ok=True)
             os.close(self._lock_fd)
