@@ -129,3 +129,26 @@ def sgd_step(network: Network, gradient: Gradient, eta: float, m: int, lmbda: fl
             w *= 1.0 - eta * lmbda / n
         nw *= eta / m
         w -= nw
+
+
+def momentum_step(network: Network, gradient: Gradient, velocity: Gradient, eta: float, mu: float, m: int,
+                  lmbda: float = 0.0, n: int = 1) -> None:
+    """One step of chapter 3's momentum-based gradient descent, v → μv − η∇C, then w → w + v and
+    b → b + v, where ∇C is the mini-batch's mean gradient (1/m) Σ_x ∇C_x plus, for the weights,
+    the L2 term (λ/n) w. `velocity` holds (v_b, v_w), shaped like (biases, weights), and is updated
+    in place; like `sgd_step`, this spends the gradient. μ = 0 is `sgd_step` with the sum in another order.
+    """
+    nabla_b, nabla_w = gradient
+    v_b, v_w = velocity
+    for b, nb, v in zip(network.biases, nabla_b, v_b):
+        nb *= eta / m
+        v *= mu
+        v -= nb
+        b += v
+    for w, nw, v in zip(network.weights, nabla_w, v_w):
+        nw *= eta / m
+        if lmbda:
+            nw += (eta * lmbda / n) * w
+        v *= mu
+        v -= nw
+        w += v

@@ -158,15 +158,18 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
                 run.close()
             raise
 
-    note = None if quiet else busy_warning(run.history.blas_threads)
-    if note:
-        click.echo(note, err=True)
+    notes = [busy_warning(run.history.blas_threads)]
+    if run.history.evaluated_on == "test" and (config.early_stopping or config.eta_schedule):
+        notes.append(report.watching_test_note(dataset.name))
+    for note in notes if not quiet else []:
+        if note:
+            click.echo(note, err=True)
     progress = EpochProgress(len(dataset.train), config.epochs, len(run.history.epochs) + 1, quiet)
 
     def on_epoch(result: Any) -> None:
         progress.end_epoch()
         if not quiet:
-            click.echo(report.epoch_line(result, config.epochs, run.history.evaluated_on))
+            click.echo(report.epoch_line(result, config.epochs, run.history.evaluated_on, config.eta_schedule is not None))
         stop.check()
 
     def on_batch(m: int) -> None:
@@ -185,7 +188,7 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
     summary = explain_slowest([e.to_dict() for e in history.epochs], list(config.sizes))
     if summary and not quiet:
         click.echo(summary)
-    click.echo(report.final_line(run.folder.weights, history, config.epochs))
+    click.echo("\n".join(report.final_lines(run.folder.weights, history)))
 
 
 @main.command("eval")

@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 
 from nnbp.activations import ACTIVATIONS
+from nnbp.controls import EtaSchedule
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
 from nnbp.data.dataset import Dataset
@@ -127,6 +128,60 @@ def _lmbda(value: Any, where: str) -> float:
     return value
 
 
+def _momentum(value: Any, where: str) -> float:
+    value = _number(value, where)
+    if not 0 <= value < 1:
+        raise NnbpError(f"{where}: {value} is not a momentum μ with 0 ≤ μ < 1")
+    return value
+
+
+def _optional_count(value: Any, where: str) -> int | None:
+    """None (off), or a whole number of at least 1."""
+    return None if value is None else _positive_int(value, where)
+
+
+def _fraction(value: Any, where: str) -> float:
+    value = _number(value, where)
+    if not 0 < value < 1:
+        raise NnbpError(f"{where}: {value} is not a number between 0 and 1")
+    return value
+
+
+def _eta_schedule(value: Any, where: str) -> EtaSchedule | None:
+    """None (η constant), or {patience: N, factor: F, stop_fraction: S} (patience required)."""
+    if value is None or isinstance(value, EtaSchedule):
+        return value
+    if not isinstance(value, dict):
+        raise NnbpError(f"{where}: {_shown(value)} is not a mapping such as {{patience: 10, factor: 0.5}}")
+    unknown = [str(k)[:40] for k in value if k not in ("patience", "factor", "stop_fraction")]
+    if unknown:
+        raise NnbpError(f"{where}: {unknown[0]}: unknown field; the fields are patience, factor, stop_fraction")
+    if "patience" not in value:
+        raise NnbpError(f"{where}: needs patience, the epochs without improvement before η is lowered")
+    return EtaSchedule(
+        patience=_positive_int(value["patience"], f"{where}: patience"),
+        factor=_fraction(value.get("factor", 0.5), f"{where}: factor"),
+        stop_fraction=_fraction(value.get("stop_fraction", 1 / 128), f"{where}: stop_fraction"),
+    )
+
+
+def _schedule_text(text: str) -> Any:
+    """'patience=10,factor=0.5', '10' (the patience alone) or 'none' as the value YAML would give."""
+    if text.strip().lower() in ("none", "off", "null"):
+        return None
+    if text.strip().isdigit():
+        return {"patience": int(text)}
+    fields: dict[str, Any] = {}
+    for part in text.split(","):
+        name, _, number = part.partition("=")
+        fields[name.strip()] = _int_text(number.strip()) if name.strip() == "patience" else number.strip()
+    return fields
+
+
+def _optional_int_text(text: str) -> int | str | None:
+    return None if text.strip().lower() in ("none", "off", "null", "all") else _int_text(text)
+
+
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise NnbpError(f"{where}: {_shown(value)} is not true or false")
@@ -211,9 +266,8 @@ class TrainConfig:
     # the chapter's arithmetic; float32 is faster and accurate enough to train
     dtype: str = key("float64", "float64 or float32", _choice(DTYPES), "|".join(DTYPES))
     # a rule on the size of a step's products: one thread where a second would not pay (nnbp.threads)
-    threads: str | int = key("auto", "BLAS threads: auto (from the size of a step's matrix products), all, or a "
-                             "number; results differ in their last bits between thread counts", parse_threads,
-                             "auto|all|N")
+    threads: str | int = key("auto", "BLAS threads: auto (from the size of a step's products), all, or a number",
+                             parse_threads, "auto|all|N")
     # the book's neuron; a list gives one per non-input layer
     activation: str | tuple[str, ...] = key(
         "sigmoid", f"{', '.join(ACTIVATIONS)} (softmax: output only); one name, or one per non-input layer",
@@ -225,9 +279,26 @@ class TrainConfig:
     init: str = key("normal", "normal: weights N(0, 1); scaled: N(0, 1/n_in)", _choice(INITS), "|".join(INITS))
     # 0 is the chapter's unregularised SGD
     lmbda: float = key(0.0, "L2 regularisation λ ≥ 0 (chapter 3)", _lmbda, "LAMBDA", default_text="0")
+    # 0 is plain gradient descent
+    momentum: float = key(0.0, "momentum μ, 0 ≤ μ < 1: v → μv − η∇C, w → w + v (chapter 3)", _momentum, "MU",
+                          default_text="0")
+    # off: the book trains for a fixed number of epochs
+    eta_schedule: EtaSchedule | None = key(
+        None, "{patience: N, factor: 0.5, stop_fraction: 1/128}: multiply η by factor after N epochs without "
+        "improvement, stop below stop_fraction of its start", _eta_schedule, "patience=N[,factor=F,...]",
+        _schedule_text, "none: η constant")
+    # off: the book trains for a fixed number of epochs
+    early_stopping: int | None = key(None, "stop after this many epochs without improvement", _optional_count, "N",
+                                     _optional_int_text, "none")
+    # all: chapter 1 trains on every training example; chapter 3's overfitting runs use 1,000
+    train_size: int | None = key(None, "train on the first N training examples", _optional_count, "N",
+                                 _optional_int_text, "all")
+    # off: one more pass over the training data per epoch
+    monitor_training: bool = key(False, "also record each epoch's cost and accuracy on the training data",
+                                 _flag, "")
     # off: recording costs time at small mini-batches
-    diagnostics: bool = key(False, "record per-layer mean |δ|, gradient norms, saturated neurons and "
-                            "near-zero inputs in history.json", _flag, "")
+    diagnostics: bool = key(False, "record per-layer mean |δ|, gradient norms, saturation and near-zero inputs",
+                            _flag, "")
     # relative to the working directory; None: runs/<config file's name>
     output: str | None = key(None, "folder the run writes to", _output, "DIR", default_text="runs/<config file's name>",
                              short="-o")
@@ -403,8 +474,17 @@ def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> No
         raise NnbpError(
             f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the {n_train} training examples"
         )
+    if config.train_size is not None and config.train_size > n_train:
+        raise NnbpError(f"{source}: train_size: {config.train_size} is more than the {n_train} training examples "
+                        f"of {config.dataset!r}")
+    n_train = config.train_size or n_train
+    if config.mini_batch_size > n_train:
+        raise NnbpError(
+            f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the {n_train} training examples"
+        )
     needed = training_bytes(config.sizes, np.dtype(config.dtype).itemsize, config.mini_batch_size, n_train,
-                            dataset.nbytes, loop=config.engine == "loop", diagnostics=config.diagnostics)
+                            dataset.nbytes, loop=config.engine == "loop", diagnostics=config.diagnostics,
+                            momentum=config.momentum > 0)
     if needed > memory_limit():
         raise NnbpError(
             f"{source}: sizes {list(config.sizes)} with mini_batch_size {config.mini_batch_size} on "

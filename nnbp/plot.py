@@ -67,15 +67,35 @@ def plot_history(history: History, title: str, path: Path) -> None:
     rows = 3 if with_diagnostics else 1
     fig, axes = plt.subplots(rows, 2, figsize=(10, 4 * rows), squeeze=False)
     left, right = axes[0]
-    left.plot(epochs, [100 * e.accuracy for e in history.epochs], "o-", ms=3, label=split)
+    training = [e for e in history.epochs if e.training_accuracy is not None]
+    marker = "o-" if len(epochs) <= 60 else "-"
+    left.plot(epochs, [100 * e.accuracy for e in history.epochs], marker, ms=3, label=split)
+    if training:
+        left.plot([e.epoch for e in training], [100 * e.training_accuracy for e in training], marker, ms=3,
+                  color="tab:green", label="training data")
     test = history.test
     if test is not None and split != "test":
         left.plot([epochs[-1]], [100 * test["accuracy"]], "s", color="tab:red", label="test (final)")
+    best = history.best
+    left.axvline(best.epoch, color="grey", lw=0.8, ls=":", label=f"best epoch ({best.epoch})")
     left.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     left.legend()
-    right.plot(epochs, [e.cost for e in history.epochs], "o-", ms=3, color="tab:orange", label=split)
-    right.set(xlabel="epoch", ylabel="mean cost", title="cost")
-    right.legend()
+    right.plot(epochs, [e.cost for e in history.epochs], marker, ms=3, color="tab:orange", label=split)
+    if training:
+        right.plot([e.epoch for e in training], [e.training_cost for e in training], marker, ms=3,
+                   color="tab:green", label="training data")
+    right.set(xlabel="epoch", ylabel="mean cost (without the L2 term)", title="cost")
+    right.legend(loc="upper left")
+    etas = [e.eta for e in history.epochs]
+    if len(set(etas)) > 1:  # the η schedule changed it: a step line on its own axis
+        from matplotlib.ticker import FormatStrFormatter, NullFormatter
+
+        eta_axis = right.twinx()
+        eta_axis.step(epochs, etas, where="post", color="tab:purple", lw=1, label="η (right axis)")
+        eta_axis.set(yscale="log", ylabel="learning rate η", yticks=sorted(set(etas)))
+        eta_axis.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        eta_axis.yaxis.set_minor_formatter(NullFormatter())
+        eta_axis.legend(loc="upper right")
     if with_diagnostics:
         panels = [
             ("mean_abs_delta", "mean |δ| of the layer (BP1, BP2)", True),

@@ -31,16 +31,30 @@ def strict_json(obj: Any) -> str:
     return json.dumps(clean(obj), allow_nan=False)
 
 
-def epoch_line(result: EpochResult, epochs: int, watched: str) -> str:
+def epoch_line(result: EpochResult, epochs: int, watched: str, show_eta: bool = False) -> str:
+    training = (f"; training {100 * result.training_accuracy:.2f}%, cost {result.training_cost:.4f}"
+                if result.training_accuracy is not None else "")
     return (f"Epoch {result.epoch}/{epochs}: {result.correct} / {result.total} {watched} "
-            f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}, {result.seconds:.2f} s")
+            f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}{training}"
+            + (f", eta {result.eta:g}" if show_eta else "") + f", {result.seconds:.2f} s")
 
 
-def final_line(weights: Path, history: History, epochs: int) -> str:
-    test, best = history.test, history.best
-    done = f"{epochs} epoch" + ("s" if epochs != 1 else "")
-    return (f"Saved {weights}: test accuracy {100 * test['accuracy']:.2f}% ({test['correct']} / {test['total']}) "
-            f"after {done}; best {history.evaluated_on} accuracy {100 * best.accuracy:.2f}% at epoch {best.epoch}")
+def final_lines(weights: Path, history: History) -> list[str]:
+    """Where the run stopped and why (if it stopped itself), and what it saved, with its test figures."""
+    test, best, done = history.test, history.best, len(history.epochs)
+    lines = [f"Stopped after epoch {history.stopped['epoch']}: {history.stopped['reason']}"] if history.stopped else []
+    line = (f"Saved {weights}: test accuracy {100 * test['accuracy']:.2f}% ({test['correct']} / {test['total']}) "
+            f"after {done} epoch{'s' if done != 1 else ''}; best {history.evaluated_on} accuracy "
+            f"{100 * best.accuracy:.2f}% at epoch {best.epoch}")
+    if best.epoch != done:
+        line += f", whose network (best.npz) scores {100 * history.best_test['accuracy']:.2f}% on the test split"
+    return lines + [line]
+
+
+def watching_test_note(dataset: str) -> str:
+    return (f"note: {dataset} has no validation split, so early stopping and the eta schedule watch the test "
+            "split, and its final figures are no longer an unseen test; hold some training examples out with "
+            "--validation-size")
 
 
 def stopped_line(signum: int, output: Path, done: int) -> str:

@@ -12,7 +12,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from nnbp.backprop import ENGINES, Workspaces, sgd_step
+from nnbp.backprop import ENGINES, Gradient, Workspaces, momentum_step, sgd_step
+from nnbp.controls import Controls
 from nnbp.data.dataset import Dataset, Split
 from nnbp.diagnostics import Recorder
 from nnbp.errors import NnbpError
@@ -64,7 +65,11 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class EpochResult:
-    """One epoch of training: figures on the watched split afterwards, and the epoch's duration."""
+    """One epoch of training: figures on the watched split afterwards, the epoch's η and duration.
+
+    Costs are the configured cost's mean over the split, without the L2 term; `l2_term` is that term,
+    (λ/2n) Σ w², when λ > 0 (their sum is the regularised cost chapter 3 plots).
+    """
 
     epoch: int
     cost: float
@@ -72,13 +77,14 @@ class EpochResult:
     total: int
     accuracy: float
     seconds: float
+    eta: float
+    training_cost: float | None = None  # with monitor_training: the same figures on the training data
+    training_accuracy: float | None = None
+    l2_term: float | None = None
     diagnostics: list[dict] | None = None  # per layer, when training records them
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        if d["diagnostics"] is None:
-            del d["diagnostics"]
-        return d
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 class Batcher:
@@ -150,7 +156,7 @@ class Diverged(NnbpError):
             f"training diverged in {where}: a weight, bias or the cost became NaN or infinite; "
             f"try a smaller eta than {eta:g}" + (f"; {kept}" if kept else "")
         )
-        self.epoch, self.batch = epoch, batch
+        self.epoch, self.batch, self.eta = epoch, batch, eta
 
 
 def finite(network: Network) -> bool:
@@ -168,6 +174,10 @@ def train(
     rng: np.random.Generator,
     engine: str = "matrix",
     lmbda: float = 0.0,
+    momentum: float = 0.0,
+    velocity: Gradient | None = None,
+    controls: Controls | None = None,
+    monitor_training: bool = False,
     first_epoch: int = 1,
     diagnostics: bool = False,
     on_batch: Callable[[int], None] | None = None,
@@ -177,6 +187,10 @@ def train(
     validation split if the dataset has one, else on the test split (`evaluated_on` says which).
 
     `lmbda` > 0 adds L2 regularisation (λ/2n) Σ w² over the n training examples (chapter 3).
+    `momentum` μ > 0 takes momentum steps with `velocity` (zeros if not given; updated in place).
+    `controls` (chapter 3's η schedule and early stopping) set each epoch's η and may stop training
+    early (`controls.stopped` says why); without them η stays `eta`. `monitor_training` adds each
+    epoch's cost and accuracy on the training data.
     The last mini-batch of an epoch may be smaller; its step divides by its real size.
     `on_batch(m)` is called after each mini-batch of m examples, `on_epoch(result)` after each epoch;
     an exception raised by either stops training between two steps, never inside one.
@@ -189,12 +203,15 @@ def train(
     """
     backprop = ENGINES[engine]
     workspaces = Workspaces(network)
+    if momentum and velocity is None:
+        velocity = tuple([np.zeros_like(a) for a in arrays] for arrays in (network.biases, network.weights))
     batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     n = len(dataset.train)
     recorder = Recorder(network, *probe_batch(dataset, network.dtype), workspaces) if diagnostics else None
     history = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(first_epoch, epochs + 1):
+            epoch_eta = controls.eta if controls is not None else eta
             start = time.perf_counter()
             order = rng.permutation(n)
             for batch, (X, Y) in enumerate(batcher.batches(order, mini_batch_size), 1):
@@ -202,18 +219,35 @@ def train(
                 gradient = backprop(network, X, Y, workspaces)
                 if recorder is not None:
                     recorder.record_step(gradient, m)
-                sgd_step(network, gradient, eta, m, lmbda, n)
+                if momentum:
+                    momentum_step(network, gradient, velocity, epoch_eta, momentum, m, lmbda, n)
+                else:
+                    sgd_step(network, gradient, epoch_eta, m, lmbda, n)
                 if not np.isfinite(network.biases[-1]).all():
-                    raise Diverged(epoch, batch, eta)
+                    raise Diverged(epoch, batch, epoch_eta)
                 if on_batch is not None:
                     on_batch(m)
             seconds = time.perf_counter() - start
             ev = evaluate(network, dataset, evaluated_on(dataset))
             if not (finite(network) and np.isfinite(ev.cost)):
-                raise Diverged(epoch, None, eta)
-            layers = None if recorder is None else [d.to_dict() for d in recorder.end_epoch()]
-            result = EpochResult(epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds, layers)
+                raise Diverged(epoch, None, epoch_eta)
+            on_train = evaluate(network, dataset, dataset.train) if monitor_training else None
+            result = EpochResult(
+                epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds, epoch_eta,
+                training_cost=on_train.cost if on_train else None,
+                training_accuracy=on_train.accuracy if on_train else None,
+                l2_term=l2_term(network, lmbda, n) if lmbda else None,
+                diagnostics=None if recorder is None else [d.to_dict() for d in recorder.end_epoch()],
+            )
             history.append(result)
+            stop = controls.update(epoch, ev.accuracy) if controls is not None else None
             if on_epoch is not None:
                 on_epoch(result)
+            if stop:
+                break
     return history
+
+
+def l2_term(network: Network, lmbda: float, n: int) -> float:
+    """Chapter 3's regularisation term of the cost, (λ/2n) Σ w² over every weight (not the biases)."""
+    return lmbda / (2 * n) * sum(float(np.vdot(w, w)) for w in network.weights)

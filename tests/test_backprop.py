@@ -202,3 +202,63 @@ def test_sgd_step_divides_by_the_batch_size(engine, m, rng):
     sgd_step(network, ENGINES[engine](network, X, Y), eta=2.5, m=m)
     for got, want in zip(network.weights + network.biases, expected_w + expected_b):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def scalar_gradient(w1, b1, w2, b2, x, y):
+    """∂C/∂b and ∂C/∂w of the [2, 2, 1] sigmoid network for one example, quadratic cost, in scalars."""
+    import math
+
+    def sigma(z):
+        return 1 / (1 + math.exp(-z))
+
+    a1 = [sigma(w1[j][0] * x[0] + w1[j][1] * x[1] + b1[j]) for j in range(2)]
+    a2 = sigma(w2[0] * a1[0] + w2[1] * a1[1] + b2)
+    d2 = (a2 - y) * a2 * (1 - a2)  # BP1
+    d1 = [w2[j] * d2 * a1[j] * (1 - a1[j]) for j in range(2)]  # BP2
+    return d1, d2, [[d1[j] * x[k] for k in range(2)] for j in range(2)], [d2 * a1[k] for k in range(2)]
+
+
+@pytest.mark.parametrize("engine", ["matrix", "loop"])
+@pytest.mark.parametrize("lmbda", [0.0, 0.3])
+def test_two_momentum_steps_worked_with_scalars(engine, lmbda):
+    """v → μv − η(∇C + (λ/n)w), w → w + v (biases without the λ term), twice, against plain Python."""
+    from nnbp.backprop import momentum_step
+
+    eta, mu, n = 0.5, 0.9, 4
+    network = hand_network()
+    x, y = [1.0, 0.5], 1.0
+    w1 = [list(r) for r in network.weights[0]]
+    b1 = [r[0] for r in network.biases[0]]
+    w2, b2 = list(network.weights[1][0]), network.biases[1][0, 0]
+    vw1, vb1, vw2, vb2 = [[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0], [0.0, 0.0], 0.0
+    velocity = ([np.zeros((2, 1)), np.zeros((1, 1))], [np.zeros((2, 2)), np.zeros((1, 2))])
+    for _ in range(2):
+        d1, d2, g1, g2 = scalar_gradient(w1, b1, w2, b2, x, y)
+        vb1 = [mu * vb1[j] - eta * d1[j] for j in range(2)]
+        vb2 = mu * vb2 - eta * d2
+        vw1 = [[mu * vw1[j][k] - eta * (g1[j][k] + lmbda / n * w1[j][k]) for k in range(2)] for j in range(2)]
+        vw2 = [mu * vw2[k] - eta * (g2[k] + lmbda / n * w2[k]) for k in range(2)]
+        b1 = [b1[j] + vb1[j] for j in range(2)]
+        b2 = b2 + vb2
+        w1 = [[w1[j][k] + vw1[j][k] for k in range(2)] for j in range(2)]
+        w2 = [w2[k] + vw2[k] for k in range(2)]
+        X, Y = np.array([[1.0], [0.5]]), np.array([[1.0]])
+        momentum_step(network, ENGINES[engine](network, X, Y), velocity, eta, mu, 1, lmbda, n)
+    np.testing.assert_allclose(network.weights[0], w1, rtol=1e-13)
+    np.testing.assert_allclose(network.weights[1][0], w2, rtol=1e-13)
+    np.testing.assert_allclose(network.biases[0][:, 0], b1, rtol=1e-13)
+    np.testing.assert_allclose(network.biases[1][0, 0], b2, rtol=1e-13)
+    np.testing.assert_allclose(velocity[1][1][0], vw2, rtol=1e-12)
+
+
+def test_momentum_zero_is_a_plain_sgd_step(rng):
+    from nnbp.backprop import momentum_step
+
+    sizes = [5, 4, 3]
+    plain, with_momentum = small_network(sizes), small_network(sizes)
+    X, Y = random_batch(sizes, 6, rng)
+    sgd_step(plain, backprop(plain, X, Y), 0.7, 6, lmbda=0.5, n=30)
+    velocity = ([np.zeros_like(b) for b in with_momentum.biases], [np.zeros_like(w) for w in with_momentum.weights])
+    momentum_step(with_momentum, backprop(with_momentum, X, Y), velocity, 0.7, 0.0, 6, lmbda=0.5, n=30)
+    for a, b in zip(plain.weights + plain.biases, with_momentum.weights + with_momentum.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-16)

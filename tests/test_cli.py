@@ -44,10 +44,10 @@ def test_train_then_eval_agree(runner, tmp_path):
     assert lines[2].startswith(f"Saved {tmp_path / 'run' / 'weights.npz'}: test accuracy")
     assert " after 2 epochs; " in lines[2]
     run = tmp_path / "run"
-    assert sorted(p.name for p in run.iterdir()) == ["config.yaml", "history.json", "weights.npz"]
+    assert sorted(p.name for p in run.iterdir()) == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
     history = json.loads((run / "history.json").read_text())["epochs"]
     assert [h["epoch"] for h in history] == [1, 2]
-    assert set(history[0]) == {"epoch", "cost", "correct", "total", "accuracy", "seconds"}
+    assert set(history[0]) == {"epoch", "cost", "correct", "total", "accuracy", "seconds", "eta"}
 
     result = runner.invoke(main, ["eval", str(run / "weights.npz"), "--json"])
     assert result.exit_code == 0, result.stderr
@@ -80,7 +80,8 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
         "sizes": [784, 12, 10], "eta": 0.5, "epochs": 1, "mini_batch_size": 50, "seed": 3,
         "dataset": "mnist-sample", "engine": "loop", "dtype": "float32", "output": str(out),
         "validation_size": None, "activation": "sigmoid", "cost": "quadratic", "init": "normal",
-        "lmbda": 0.0, "diagnostics": False, "threads": "auto",
+        "lmbda": 0.0, "diagnostics": False, "threads": "auto", "momentum": 0.0, "eta_schedule": None,
+        "early_stopping": None, "train_size": None, "monitor_training": False,
     }
     assert meta["nnbp"] == __version__
 
@@ -150,7 +151,8 @@ def test_every_config_key_has_an_option_that_overrides_it(runner, tmp_path):
         "--cost", "log-likelihood", "--init", "scaled", "--lmbda", "0.5", "--epochs", "1", "--eta", "0.1",
         "--mini-batch-size", "40", "--seed", "4", "--validation-size", "1000", "--engine", "matrix",
         "--dtype", "float32", "--diagnostics", "--dataset", "mnist-sample", "-o", str(tmp_path / "out"),
-        "--threads", "1",
+        "--threads", "1", "--momentum", "0.5", "--eta-schedule", "patience=3,factor=0.25", "--early-stopping", "4",
+        "--train-size", "3000", "--monitor-training",
     ])
     assert result.exit_code == 0, result.stderr
     import yaml
@@ -160,7 +162,9 @@ def test_every_config_key_has_an_option_that_overrides_it(runner, tmp_path):
         "sizes": [784, 16, 8, 10], "eta": 0.1, "epochs": 1, "mini_batch_size": 40, "seed": 4,
         "dataset": "mnist-sample", "validation_size": 1000, "engine": "matrix", "dtype": "float32",
         "activation": ["relu", "tanh", "softmax"], "cost": "log-likelihood", "init": "scaled", "lmbda": 0.5,
-        "diagnostics": True, "output": str(tmp_path / "out"), "threads": 1,
+        "diagnostics": True, "output": str(tmp_path / "out"), "threads": 1, "momentum": 0.5,
+        "eta_schedule": {"patience": 3, "factor": 0.25, "stop_fraction": 0.0078125}, "early_stopping": 4,
+        "train_size": 3000, "monitor_training": True,
     }
     from nnbp.config import KEYS
 
@@ -283,3 +287,24 @@ def test_commands_are_named_as_documented_under_every_click_version():
     """click 8.1 names a command after its function (train_cmd → train-cmd) unless given a name."""
     assert sorted(main.commands) == ["bench", "data", "eval", "gradcheck", "plot", "train"]
     assert sorted(main.commands["data"].commands) == ["fetch", "list"]
+
+
+def test_early_stopping_on_the_test_split_is_said_to_leak_it_and_eval_takes_best_npz(runner, tmp_path):
+    config = write_config(tmp_path)
+    result = runner.invoke(main, ["train", str(config), "--early-stopping", "2", "--epochs", "3"])
+    assert result.exit_code == 0, result.stderr
+    assert "mnist-sample has no validation split, so early stopping and the eta schedule watch the test" in result.stderr
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    best = history["epochs"][history["best_epoch"] - 1]
+    report = json.loads(runner.invoke(main, ["eval", str(tmp_path / "run" / "best.npz"), "--json"]).stdout)
+    assert report["correct"] == best["correct"] and report["correct"] == history["best_test"]["correct"]
+
+
+def test_a_schedule_shows_eta_in_each_epoch_line_and_a_stop_says_why(runner, tmp_path):
+    config = write_config(tmp_path)
+    result = runner.invoke(main, ["train", str(config), "--eta", "1e-9", "--eta-schedule", "patience=1,factor=0.1",
+                                  "--epochs", "9"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert ", eta 1e-09, " in lines[0] and ", eta 1e-10, " in lines[2]
+    assert any(line.startswith("Stopped after epoch ") and "below 0.0078125 of its start" in line for line in lines)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from nnbp.config import TrainConfig, build_config, check_against_data, read_config_file
+from nnbp.controls import EtaSchedule
 from nnbp.errors import NnbpError
 
 
@@ -41,6 +42,12 @@ def test_defaults_are_the_books_run(tmp_path):
         ("eta", "1e-3", 0.001),
         ("validation_size", "0", 0),
         ("output", "~/runs/x", "~/runs/x"),
+        ("eta_schedule", "10", EtaSchedule(10)),
+        ("eta_schedule", "patience=4,factor=0.25", EtaSchedule(4, 0.25)),
+        ("eta_schedule", "none", None),
+        ("early_stopping", "none", None),
+        ("train_size", "1000", 1000),
+        ("momentum", "0.9", 0.9),
     ],
 )
 def test_option_text_becomes_the_value_yaml_would_give(name, text, value):
@@ -132,6 +139,19 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
         ("lmbda: -1\n", "lmbda: -1.0 is not a finite regularisation"),
         ("lmbda: .nan\n", "lmbda: nan is not a finite regularisation"),
         ("validation_size: -5\n", "validation_size: -5 is less than 0"),
+        ("momentum: 1\n", "momentum: 1.0 is not a momentum μ with 0 ≤ μ < 1"),
+        ("momentum: -0.1\n", "momentum: -0.1 is not a momentum μ"),
+        ("momentum: fast\n", "momentum: 'fast' is not a number"),
+        ("eta_schedule: 5\n", "eta_schedule: 5 is not a mapping such as {patience: 10, factor: 0.5}"),
+        ("eta_schedule: {}\n", "eta_schedule: needs patience"),
+        ("eta_schedule: {patience: 0}\n", "eta_schedule: patience: 0 is less than 1"),
+        ("eta_schedule: {patience: 2, factor: 2}\n", "eta_schedule: factor: 2.0 is not a number between 0 and 1"),
+        ("eta_schedule: {patience: 2, stop_fraction: 0}\n", "eta_schedule: stop_fraction: 0.0 is not a number between"),
+        ("eta_schedule: {patience: 2, colour: red}\n", "eta_schedule: colour: unknown field"),
+        ("early_stopping: 0\n", "early_stopping: 0 is less than 1"),
+        ("early_stopping: 2.5\n", "early_stopping: 2.5 is not a whole number"),
+        ("train_size: 0\n", "train_size: 0 is less than 1"),
+        ("monitor_training: 'yes'\n", "monitor_training: 'yes' is not true or false"),
     ],
 )
 def test_bad_values_name_file_key_and_value(tmp_path, text, message):

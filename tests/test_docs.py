@@ -65,3 +65,11 @@ def test_shipped_config_trains_the_books_network():
     config = yaml.safe_load((ROOT / "configs" / "mnist-sample.yaml").read_text())
     assert config["sizes"] == [784, 30, 10] and config["eta"] == 3.0
     assert config["epochs"] == 30 and config["mini_batch_size"] == 10
+
+
+def test_every_shipped_config_is_valid():
+    from nnbp.config import build_config, read_config_file
+
+    for path in sorted((ROOT / "configs").glob("*.yaml")):
+        config = build_config(read_config_file(path), {}, str(path))
+        assert config.output == f"runs/{path.stem}", path  # each writes to a folder of its own name

@@ -480,3 +480,31 @@ def test_json_output_is_strict_json():
     from nnbp.report import strict_json
 
     assert strict_json({"cost": float("nan"), "x": [float("inf"), 1.5], "n": 3}) == '{"cost": null, "x": [null, 1.5], "n": 3}'
+
+
+@pytest.fixture(scope="module")
+def momentum_run(tmp_path_factory) -> bytes:
+    folder = tmp_path_factory.mktemp("momentum")
+    (folder / "c.yaml").write_text(f"sizes: [784, 5, 10]\nepochs: 1\nmini_batch_size: 100\nmomentum: 0.9\n"
+                                   f"output: {folder / 'run'}\n")
+    assert cli_runner().invoke(main, ["train", str(folder / "c.yaml"), "-q"]).exit_code == 0
+    return (folder / "run" / "weights.npz").read_bytes()
+
+
+@pytest.mark.parametrize("change, message", [
+    ("nan", "velocity_weights_0 is not finite float64 of shape (5, 784)"),
+    ("shape", "velocity_weights_0 is not finite float64 of shape (5, 784)"),
+    ("missing", "missing array 'velocity_weights_0'"),
+])
+def test_a_checkpoints_velocities_are_checked(tmp_path, momentum_run, change, message):
+    with np.load(io.BytesIO(momentum_run), allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    if change == "missing":
+        del arrays["velocity_weights_0"]
+    else:
+        arrays["velocity_weights_0"] = (np.full((5, 784), np.nan) if change == "nan" else np.zeros((784, 5)))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "weights.npz").write_bytes(buffer.getvalue())
+    run(tmp_path, ["train", "--resume", "run", "--epochs", "2"], 1, message)

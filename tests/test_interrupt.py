@@ -50,7 +50,7 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, signum, cod
         checkpoint = json.loads(str(npz["meta"]))["checkpoint"]
     done = len(checkpoint["history"]["epochs"])
     assert done == len(saved["epochs"]) >= 1  # weights and history agree
-    assert sorted(p.name for p in run.iterdir()) == ["config.yaml", "history.json", "weights.npz"]
+    assert sorted(p.name for p in run.iterdir()) == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
 
     resumed = subprocess.run([sys.executable, "-m", "nnbp", "train", "--resume", str(run)],
                              capture_output=True, text=True, timeout=300)
@@ -100,7 +100,7 @@ def test_two_runs_started_together_into_one_folder_never_both_save(tmp_path):
         assert err.count("\n") == 1
         assert "is in use by another nnbp run (pid " in err or "already holds a run" in err
         winner = next(i for i, (code, _, _) in enumerate(results) if code == 0)
-        assert sorted(p.name for p in output.iterdir()) == ["config.yaml", "history.json", "weights.npz"]
+        assert sorted(p.name for p in output.iterdir()) == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
         with np.load(output / "weights.npz", allow_pickle=False) as npz:  # the folder describes one run
             assert json.loads(str(npz["meta"]))["config"]["seed"] == winner + 1
         assert f"seed: {winner + 1}" in (output / "config.yaml").read_text()

@@ -39,7 +39,7 @@ def test_plot_draws_the_learning_curves_of_a_real_run(tmp_path):
         (json.dumps([1, 2]), "history.json: is a list, expected an object"),
         (json.dumps({"evaluated_on": "test", "epochs": [None]}), "history.json: epochs[0]: is a NoneType"),
         (json.dumps({"evaluated_on": "test", "epochs": [{"epoch": 1, "cost": None, "correct": 1, "total": 2,
-                                                         "accuracy": 0.5, "seconds": 1}]}),
+                                                         "accuracy": 0.5, "seconds": 1, "eta": 1.0}]}),
          "history.json: epochs[0]: cost: None is not a finite number"),
         (json.dumps({"evaluated_on": "test", "epochs": [], "colour": "red"}), "history.json: unknown field 'colour'"),
         pytest.param("[" * 100_000, "history.json: nested too deeply", id="deep"),

@@ -76,20 +76,29 @@ def test_temporary_files_a_killed_run_left_are_removed_by_the_next(tmp_path):
     assert list((tmp_path / "run").iterdir()) == []
 
 
-def test_checkpoint_round_trip_restores_weights_history_and_generator(tmp_path):
-    config = config_for(tmp_path, epochs=5)
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_checkpoint_round_trip_restores_weights_history_generator_and_velocities(tmp_path, momentum):
+    config = config_for(tmp_path, epochs=5, momentum=momentum)
     rng = np.random.default_rng(11)
     network = build_network(config, rng)
     rng.permutation(10)  # as an epoch's shuffle would
-    history = History("test", [EpochResult(1, 0.3, 6, 12, 0.5, 0.01)])
+    history = History("test", [EpochResult(1, 0.3, 6, 12, 0.5, 0.01, eta=1.0, training_cost=0.2,
+                                           training_accuracy=0.7, l2_term=0.01)])
+    velocity = ([rng.standard_normal(b.shape) for b in network.biases],
+                [rng.standard_normal(w.shape) for w in network.weights]) if momentum else None
     with RunFolder.create(tmp_path / "run", force=False) as folder:
-        folder.save_checkpoint(config, network, rng, history, 1 / 255)
-        loaded_config, loaded, loaded_rng, loaded_history = folder.load_checkpoint(None)
+        folder.save_checkpoint(config, network, rng, history, 1 / 255, velocity)
+        loaded_config, loaded, loaded_rng, loaded_history, loaded_velocity = folder.load_checkpoint(None)
     assert loaded_config == config and loaded_history == history
     for a, b in zip(loaded.weights + loaded.biases, network.weights + network.biases):
         assert np.array_equal(a, b)
     assert np.array_equal(loaded_rng.permutation(50), rng.permutation(50))
     assert read_history(tmp_path / "run" / "history.json") == history
+    if momentum:
+        for a, b in zip(loaded_velocity[0] + loaded_velocity[1], velocity[0] + velocity[1]):
+            assert np.array_equal(a, b)
+    else:
+        assert loaded_velocity is None
 
 
 def test_a_finished_run_needs_more_epochs_to_resume(tmp_path):
@@ -126,7 +135,7 @@ def test_a_run_through_the_library_reports_each_step_and_epoch_and_writes_its_fo
         history = run.train(dataset, on_batch=batches.append, on_epoch=epochs.append)
     assert batches == [7, 7, 7, 7, 2] * 3 and [e.epoch for e in epochs] == [1, 2, 3]
     assert history.epochs == epochs and history.test["total"] == 12
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.yaml", "history.json", "weights.npz"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
     assert read_history(tmp_path / "run" / "history.json") == history
     assert evaluate(run.network, dataset, dataset.test).correct == history.test["correct"]
 
@@ -179,7 +188,7 @@ def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monk
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "weights.npz: cannot write (No space left on device)" in result.stderr
     left = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert left == ["config.yaml", "history.json", "weights.npz"]
+    assert left == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
     assert len(json.loads((tmp_path / "run" / "history.json").read_text())["epochs"]) == 1
 
 
@@ -208,3 +217,94 @@ def test_a_run_refused_by_the_lock_never_removes_the_holders_folder(tmp_path):
         with pytest.raises(NnbpError, match="is in use by another nnbp run \\(pid unknown\\)"):
             second.lock()
         assert (tmp_path / "new" / "run").is_dir()
+
+
+def chapter3_config(tmp_path, name: str, **keys) -> TrainConfig:
+    from nnbp.controls import EtaSchedule
+
+    return config_for(tmp_path, **{"output": str(tmp_path / name), "epochs": 8, "momentum": 0.7, "lmbda": 0.3,
+                                   "eta_schedule": EtaSchedule(patience=1, factor=0.5, stop_fraction=0.001), **keys})
+
+
+def test_a_run_resumed_in_the_middle_of_momentum_and_a_schedule_is_bit_identical(tmp_path):
+    dataset = tiny_dataset()
+    with Run.start(chapter3_config(tmp_path, "whole"), dataset) as run:
+        whole = run.train(dataset)
+        whole_network = run.network
+    assert len({e.eta for e in whole.epochs}) > 1  # the schedule lowered η along the way
+    with Run.start(chapter3_config(tmp_path, "part", epochs=3), dataset) as run:
+        run.train(dataset)
+    for epochs in (5, 8):
+        with Run.resume(tmp_path / "part", epochs=epochs) as run:
+            resumed = run.train(dataset)
+    assert [e.eta for e in resumed.epochs] == [e.eta for e in whole.epochs]
+    assert [e.correct for e in resumed.epochs] == [e.correct for e in whole.epochs]
+    for a, b in zip(run.network.weights + run.network.biases, whole_network.weights + whole_network.biases):
+        assert np.array_equal(a, b)
+
+
+def test_best_npz_holds_the_best_epochs_network_and_reproduces_its_accuracy(tmp_path):
+    from nnbp.run.weights import load_weights
+
+    dataset = tiny_dataset(seed=2)
+    config = config_for(tmp_path, epochs=12, eta=3.0, mini_batch_size=3)
+    with Run.start(config, dataset) as run:
+        history = run.train(dataset)
+    best = history.best
+    network, meta = load_weights(tmp_path / "run" / "best.npz")
+    assert meta["epoch"] == best.epoch and "checkpoint" not in meta
+    assert evaluate(network, dataset, dataset.test).correct == best.correct  # no validation split: test watched
+    assert history.best_test == {"cost": best.cost, "correct": best.correct, "total": best.total,
+                                 "accuracy": best.accuracy}
+
+
+def test_with_a_validation_split_best_test_is_the_best_network_on_the_test_split(tmp_path):
+    from dataclasses import replace as change
+
+    from nnbp.run.weights import load_weights
+
+    base = tiny_dataset(seed=4)
+    dataset = change(base, validation=base.test, test=Split(base.train.images[:9], base.train.labels[:9]))
+    with Run.start(config_for(tmp_path, epochs=6, eta=3.0, mini_batch_size=3), dataset) as run:
+        history = run.train(dataset)
+    best_network = load_weights(tmp_path / "run" / "best.npz")[0]
+    assert history.best_test == evaluate(best_network, dataset, dataset.test).to_dict()
+    assert history.test == evaluate(run.network, dataset, dataset.test).to_dict()
+
+
+def test_a_run_that_stops_itself_says_where_and_why_and_cannot_be_resumed(tmp_path):
+    dataset = tiny_dataset()
+    config = config_for(tmp_path, epochs=50, eta=1e-9, early_stopping=2)
+    with Run.start(config, dataset) as run:
+        history = run.train(dataset)
+    assert history.stopped == {"epoch": 3, "reason": "no improvement in 2 epochs (best: epoch 1)"}
+    assert json.loads((tmp_path / "run" / "history.json").read_text())["stopped"]["epoch"] == 3
+    with pytest.raises(NnbpError, match="stopped itself after epoch 3 \\(no improvement in 2 epochs"):
+        Run.resume(tmp_path / "run", epochs=60)
+
+
+def test_train_size_trains_on_the_first_examples_only(tmp_path):
+    dataset = tiny_dataset()
+    seen = []
+    with Run.start(config_for(tmp_path, train_size=12, epochs=2, monitor_training=True), dataset) as run:
+        history = run.train(dataset, on_batch=seen.append)
+    assert seen == [7, 5, 7, 5]
+    first = Dataset("first 12", Split(dataset.train.images[:12], dataset.train.labels[:12]), dataset.test, 3,
+                    dataset.scale)
+    assert history.epochs[-1].training_accuracy == evaluate(run.network, first, first.train).accuracy
+    with pytest.raises(NnbpError, match="train_size: 31 is more than the 30 training examples"):
+        Run.start(config_for(tmp_path, train_size=31, output=str(tmp_path / "other")), dataset)
+
+
+def test_history_csv_has_a_row_per_epoch_and_a_column_per_figure(tmp_path):
+    import csv
+
+    dataset = tiny_dataset()
+    with Run.start(config_for(tmp_path, epochs=3, monitor_training=True, lmbda=0.2, diagnostics=True), dataset) as run:
+        history = run.train(dataset)
+    rows = list(csv.DictReader((tmp_path / "run" / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    for row, epoch in zip(rows, history.epochs):
+        assert float(row["accuracy"]) == epoch.accuracy and float(row["eta"]) == epoch.eta
+        assert float(row["training_cost"]) == epoch.training_cost and float(row["l2_term"]) == epoch.l2_term
+        assert float(row["layer1_mean_abs_delta"]) == epoch.diagnostics[0]["mean_abs_delta"]

@@ -217,3 +217,57 @@ def test_divergence_of_any_one_output_bias_is_caught_at_the_next_mini_batch(bad)
     with pytest.raises(Diverged) as e:
         train(network, dataset, epochs=1, mini_batch_size=4, eta=0.1, rng=rng, on_batch=spoil)
     assert (e.value.epoch, e.value.batch) == (1, 4)
+
+
+@pytest.mark.parametrize("mini_batch_size", [1, 10])
+def test_both_engines_train_to_the_same_weights_with_momentum(mini_batch_size):
+    runs = []
+    for engine in ("matrix", "loop"):
+        dataset = tiny_dataset()
+        rng = np.random.default_rng(0)
+        network = Network.initialise([6, 5, 3], rng)
+        train(network, dataset, epochs=3, mini_batch_size=mini_batch_size, eta=1.0, rng=rng, engine=engine,
+              momentum=0.8, lmbda=0.1)
+        runs.append(network)
+    for x, y in zip(runs[0].weights + runs[0].biases, runs[1].weights + runs[1].biases):
+        np.testing.assert_allclose(x, y, rtol=1e-11, atol=1e-12)
+
+
+def test_with_its_controls_off_training_is_chapter_ones_sgd_bit_for_bit():
+    """A Controls with no schedule and no early stopping, momentum 0: the same weights as plain SGD."""
+    from nnbp.controls import Controls
+
+    a, _ = trained("matrix", seed=3)
+    dataset = tiny_dataset()
+    rng = np.random.default_rng(3)
+    b = Network.initialise([6, 5, 3], rng)
+    history = train(b, dataset, epochs=3, mini_batch_size=10, eta=3.0, rng=rng, controls=Controls(3.0), momentum=0.0)
+    assert all(np.array_equal(x, y) for x, y in zip(a.weights + a.biases, b.weights + b.biases))
+    assert [h.eta for h in history] == [3.0] * 3
+
+
+def test_monitoring_the_training_data_and_the_l2_term():
+    from nnbp.training import l2_term
+
+    dataset = tiny_dataset()
+    rng = np.random.default_rng(0)
+    network = Network.initialise([6, 5, 3], rng)
+    history = train(network, dataset, epochs=2, mini_batch_size=10, eta=1.0, rng=rng, lmbda=0.4, monitor_training=True)
+    on_train = evaluate(network, dataset, dataset.train)
+    assert history[-1].training_cost == on_train.cost and history[-1].training_accuracy == on_train.accuracy
+    assert history[-1].l2_term == pytest.approx(0.4 / (2 * 23) * sum(float((w * w).sum()) for w in network.weights))
+    assert l2_term(network, 0.4, 23) == history[-1].l2_term
+    plain = train(Network.initialise([6, 5, 3], np.random.default_rng(0)), dataset, epochs=1, mini_batch_size=10,
+                  eta=1.0, rng=np.random.default_rng(0))
+    assert plain[0].training_cost is None and plain[0].l2_term is None and "l2_term" not in plain[0].to_dict()
+
+
+def test_early_stopping_ends_training_after_the_epoch_that_decides():
+    from nnbp.controls import Controls
+
+    dataset = tiny_dataset()
+    rng = np.random.default_rng(0)
+    controls = Controls(1e-9, early_stopping=2)  # η so small the accuracy never changes: stop after epoch 3
+    history = train(Network.initialise([6, 5, 3], rng), dataset, epochs=10, mini_batch_size=10, eta=1e-9, rng=rng,
+                    controls=controls)
+    assert [h.epoch for h in history] == [1, 2, 3] and controls.stopped.startswith("no improvement in 2 epochs")

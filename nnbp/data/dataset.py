@@ -68,3 +68,10 @@ def hold_out(dataset: Dataset, validation_size: int) -> Dataset:
         train=Split(train.images[:cut], train.labels[:cut]),
         validation=Split(train.images[cut:], train.labels[cut:]),
     )
+
+
+def first_examples(dataset: Dataset, n: int | None) -> Dataset:
+    """The dataset with only its first n training examples (views, no copy); None keeps them all."""
+    if n is None or n >= len(dataset.train):
+        return dataset
+    return replace(dataset, train=Split(dataset.train.images[:n], dataset.train.labels[:n]))

@@ -15,9 +15,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from nnbp.backprop import Gradient
 from nnbp.config import TrainConfig, build_network, check_against_data
+from nnbp.controls import Controls
 from nnbp.data import Fetch, load_dataset
-from nnbp.data.dataset import Dataset
+from nnbp.data.dataset import Dataset, first_examples
 from nnbp.diagnostics import probe
 from nnbp.errors import NnbpError
 from nnbp.network import Network
@@ -33,11 +35,13 @@ __all__ = ["Run", "History", "RunFolder", "check_fits", "check_gradient", "evalu
 
 
 class Run:
-    """One training run: its config, network, random generator and history, in its locked folder."""
+    """One training run: its config, network, random generator, history and momentum velocities, in
+    its locked folder."""
 
     def __init__(self, folder: RunFolder, config: TrainConfig, network: Network, rng: np.random.Generator,
-                 history: History) -> None:
+                 history: History, velocity: Gradient | None = None) -> None:
         self.folder, self.config, self.network, self.rng, self.history = folder, config, network, rng, history
+        self.velocity = velocity
 
     @classmethod
     def start(cls, config: TrainConfig, dataset: Dataset, *, force: bool = False, source: str = "config") -> Run:
@@ -87,9 +91,18 @@ class Run:
         """
         config = self.config
         check_against_data(config, dataset, "config")
+        controls = Controls.replay(config.eta, config.eta_schedule, config.early_stopping,
+                                   [e.accuracy for e in self.history.epochs])
+        if config.momentum and self.velocity is None:
+            self.velocity = tuple([np.zeros_like(a) for a in arrays] for arrays in (self.network.biases,
+                                                                                   self.network.weights))
 
         def epoch_done(result: EpochResult) -> None:
             self.history.epochs.append(result)
+            if controls.best_epoch == result.epoch:
+                self.folder.save_best(config, self.network, result.epoch, dataset.scale)
+            if controls.stopped:
+                self.history.stopped = {"epoch": result.epoch, "reason": controls.stopped}
             self._save(dataset)
             if on_epoch is not None:
                 on_epoch(result)
@@ -97,10 +110,11 @@ class Run:
         try:
             with blas_threads(self.history.blas_threads):
                 train(
-                    self.network, dataset, epochs=config.epochs, mini_batch_size=config.mini_batch_size,
-                    eta=config.eta, rng=self.rng, engine=config.engine, lmbda=config.lmbda,
-                    first_epoch=len(self.history.epochs) + 1, diagnostics=config.diagnostics,
-                    on_batch=on_batch, on_epoch=epoch_done,
+                    self.network, first_examples(dataset, config.train_size), epochs=config.epochs,
+                    mini_batch_size=config.mini_batch_size, eta=config.eta, rng=self.rng, engine=config.engine,
+                    lmbda=config.lmbda, momentum=config.momentum, velocity=self.velocity, controls=controls,
+                    monitor_training=config.monitor_training, first_epoch=len(self.history.epochs) + 1,
+                    diagnostics=config.diagnostics, on_batch=on_batch, on_epoch=epoch_done,
                 )
         except Diverged as e:
             self.history.diverged = {"epoch": e.epoch, "mini_batch": e.batch}
@@ -110,20 +124,25 @@ class Run:
             except NnbpError:
                 pass  # the divergence is the news; the history on disk is the last good one
             kept = f"{self.folder.path} keeps epoch {done}'s weights" if done else "no epoch was saved"
-            raise Diverged(e.epoch, e.batch, config.eta, kept) from None
+            raise Diverged(e.epoch, e.batch, e.eta, kept) from None
 
-        if dataset.validation is not None:
-            with blas_threads(self.history.blas_threads):
-                self.history.test = evaluate(self.network, dataset, dataset.test).to_dict()
-        else:  # the last epoch was already evaluated on the test split
-            last = self.history.epochs[-1]
-            self.history.test = {"cost": last.cost, "correct": last.correct, "total": last.total,
-                                 "accuracy": last.accuracy}
+        with blas_threads(self.history.blas_threads):
+            self.history.test = self._test_figures(self.network, dataset, len(self.history.epochs))
+            best = self.history.best
+            self.history.best_test = (self.history.test if best.epoch == len(self.history.epochs) else
+                                      self._test_figures(load_weights(self.folder.best)[0], dataset, best.epoch))
         self._save(dataset)
         return self.history
 
+    def _test_figures(self, network: Network, dataset: Dataset, epoch: int) -> dict:
+        """`network` (that of `epoch`) on the test split; without a validation split the epoch's own figures."""
+        if dataset.validation is not None:
+            return evaluate(network, dataset, dataset.test).to_dict()
+        e = self.history.epochs[epoch - 1]  # evaluated on the test split already
+        return {"cost": e.cost, "correct": e.correct, "total": e.total, "accuracy": e.accuracy}
+
     def _save(self, dataset: Dataset) -> None:
-        self.folder.save_checkpoint(self.config, self.network, self.rng, self.history, dataset.scale)
+        self.folder.save_checkpoint(self.config, self.network, self.rng, self.history, dataset.scale, self.velocity)
 
     def close(self) -> None:
         """Release the run folder."""

@@ -22,12 +22,14 @@ import yaml
 from nnbp import __version__
 from nnbp.config import TrainConfig, build_config
 from nnbp.errors import NnbpError
-from nnbp.files import remove_temporary_files, write_atomic, write_json_atomic
+from nnbp.backprop import Gradient
+from nnbp.files import read_npz, remove_temporary_files, write_atomic, write_json_atomic
+from nnbp.limits import memory_limit
 from nnbp.network import Network
 from nnbp.run.history import History
 from nnbp.run.weights import load_weights, save_weights
 
-RUN_FILES = ("weights.npz", "history.json", "config.yaml")
+RUN_FILES = ("weights.npz", "best.npz", "history.json", "history.csv", "config.yaml")
 PID_FILE = ".nnbp.pid"
 
 
@@ -67,6 +69,14 @@ class RunFolder:
     @property
     def config(self) -> Path:
         return self.path / "config.yaml"
+
+    @property
+    def best(self) -> Path:
+        return self.path / "best.npz"
+
+    @property
+    def history_csv(self) -> Path:
+        return self.path / "history.csv"
 
     @classmethod
     def create(cls, output: Path, force: bool) -> RunFolder:
@@ -161,22 +171,35 @@ class RunFolder:
             write_atomic(self.config, yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
 
     def save_checkpoint(self, config: TrainConfig, network: Network, rng: np.random.Generator,
-                        history: History, input_scale: float) -> None:
-        """After an epoch: the weights with everything a resume needs, then the history beside them."""
+                        history: History, input_scale: float, velocity: Gradient | None = None) -> None:
+        """After an epoch: the weights with everything a resume needs (momentum's velocities as
+        arrays beside them), then the history."""
         checkpoint = {"rng_state": rng.bit_generator.state, "history": history.to_dict()}
         meta = {"nnbp": __version__, "input_scale": input_scale, "config": config.to_dict(),
                 "checkpoint": checkpoint}
+        extra = {} if velocity is None else {
+            f"velocity_{kind}_{i}": v for kind, arrays in zip(("biases", "weights"), velocity) for i, v in enumerate(arrays)}
         with _writing(self.weights):
-            save_weights(self.weights, network, meta)
+            save_weights(self.weights, network, meta, extra)
         self.save_history(history)
+
+    def save_best(self, config: TrainConfig, network: Network, epoch: int, input_scale: float) -> None:
+        """The network of the best epoch so far, in the weights file's layout (not a checkpoint)."""
+        meta = {"nnbp": __version__, "input_scale": input_scale, "config": config.to_dict(), "epoch": epoch}
+        with _writing(self.best):
+            save_weights(self.best, network, meta)
 
     def save_history(self, history: History) -> None:
         with _writing(self.history):
             write_json_atomic(self.history, history.to_dict())
+        with _writing(self.history_csv):
+            write_atomic(self.history_csv, history.to_csv().encode())
 
-    def load_checkpoint(self, epochs: int | None) -> tuple[TrainConfig, Network, np.random.Generator, History]:
-        """The config (with `epochs` raised if given), network, random generator and history saved
-        after the run's last completed epoch. A finished run is refused unless `epochs` asks for more."""
+    def load_checkpoint(self, epochs: int | None
+                        ) -> tuple[TrainConfig, Network, np.random.Generator, History, Gradient | None]:
+        """The config (with `epochs` raised if given), network, random generator, history and momentum
+        velocities saved after the run's last completed epoch. A finished run is refused unless
+        `epochs` asks for more; a run that stopped itself (early stopping, η schedule) is refused."""
         network, meta = load_weights(self.weights)
         where = f"{self.weights}: meta"
         checkpoint = meta.get("checkpoint")
@@ -185,6 +208,9 @@ class RunFolder:
         config = build_config(meta["config"], {"epochs": epochs}, f"{where}: config")
         history = History.from_dict(checkpoint.get("history"), f"{where}: checkpoint: history")
         done = len(history.epochs)
+        if history.stopped is not None:
+            raise NnbpError(f"{self.path}: stopped itself after epoch {history.stopped['epoch']} "
+                            f"({history.stopped['reason']}); it is finished")
         if done > config.epochs:
             raise NnbpError(f"--epochs: {config.epochs} is fewer than the {done} epochs {self.path} has trained")
         if done == config.epochs and history.test is not None:
@@ -196,8 +222,20 @@ class RunFolder:
             raise NnbpError(f"{self.weights}: the network does not match the recorded config")
         rng = np.random.default_rng()
         rng.bit_generator.state = _rng_state(checkpoint.get("rng_state"), f"{where}: checkpoint: rng_state")
-        history.test = history.diverged = None
-        return config, network, rng, history
+        velocity = self._velocity(network) if config.momentum else None
+        history.test = history.best_test = history.diverged = None
+        return config, network, rng, history, velocity
+
+    def _velocity(self, network: Network) -> Gradient:
+        """Momentum's velocities from the checkpoint, each shaped and typed like its parameter."""
+        n_layers = len(network.weights)
+        names = [f"velocity_{kind}_{i}" for kind in ("biases", "weights") for i in range(n_layers)]
+        arrays = read_npz(self.weights, "an nnbp checkpoint with momentum", names, max_bytes=memory_limit())
+        for name, like in zip(names, network.biases + network.weights):
+            a = arrays[name]
+            if a.shape != like.shape or a.dtype != like.dtype or not np.isfinite(a).all():
+                raise NnbpError(f"{self.weights}: {name} is not finite {like.dtype} of shape {like.shape}")
+        return ([arrays[n] for n in names[:n_layers]], [arrays[n] for n in names[n_layers:]])
 
 
 def _rng_state(state: Any, where: str) -> dict:

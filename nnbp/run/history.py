@@ -7,6 +7,8 @@ naming the file and the field.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -28,7 +30,9 @@ class History:
     evaluated_on: str  # "validation", or "test" when the dataset has no validation split
     epochs: list[EpochResult] = field(default_factory=list)
     initial_diagnostics: list[dict] | None = None  # the probe before training, per layer
-    test: dict | None = None  # the final test figures: cost, correct, total, accuracy
+    test: dict | None = None  # the last epoch's network on the test split: cost, correct, total, accuracy
+    best_test: dict | None = None  # the best epoch's network (best.npz) on the test split
+    stopped: dict | None = None  # {"epoch": e, "reason": why} when the η schedule or early stopping ended it
     diverged: dict | None = None  # {"epoch": e, "mini_batch": b or None} when training diverged
     blas_threads: int | None = None  # the BLAS threads training used (results depend on it)
 
@@ -46,16 +50,32 @@ class History:
         d["epochs"] = [e.to_dict() for e in self.epochs]
         if self.best is not None:
             d["best_epoch"] = self.best.epoch
-        for name in ("test", "diverged"):
+        for name in ("test", "best_test", "stopped", "diverged"):
             if getattr(self, name) is not None:
                 d[name] = getattr(self, name)
         return d
+
+    def to_csv(self) -> str:
+        """One row per epoch, one column per figure (diagnostics as layer<l>_<figure>): for a spreadsheet."""
+        rows = []
+        for e in self.epochs:
+            row = {k: v for k, v in e.to_dict().items() if k != "diagnostics"}
+            for layer in e.diagnostics or []:
+                row.update({f"layer{layer['layer']}_{k}": v for k, v in layer.items() if k != "layer"})
+            rows.append(row)
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue()
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> History:
         """A history from its JSON form; `where` names the file in errors."""
         d = _mapping(data, where, required={"evaluated_on", "epochs"},
-                     optional={"initial_diagnostics", "best_epoch", "test", "diverged", "blas_threads"})
+                     optional={"initial_diagnostics", "best_epoch", "test", "best_test", "stopped", "diverged",
+                               "blas_threads"})
         if d["evaluated_on"] not in SPLITS:
             raise NnbpError(f"{where}: evaluated_on: {d['evaluated_on']!r} is not one of {', '.join(SPLITS)}")
         epochs = _list(d["epochs"], f"{where}: epochs")
@@ -72,6 +92,14 @@ class History:
             ]
         if d.get("test") is not None:
             history.test = _figures(d["test"], f"{where}: test")
+        if d.get("best_test") is not None:
+            history.best_test = _figures(d["best_test"], f"{where}: best_test")
+        if d.get("stopped") is not None:
+            stopped = _mapping(d["stopped"], f"{where}: stopped", required={"epoch", "reason"})
+            _integer(stopped["epoch"], f"{where}: stopped: epoch", 1)
+            if not isinstance(stopped["reason"], str):
+                raise NnbpError(f"{where}: stopped: reason: is not text")
+            history.stopped = stopped
         if d.get("blas_threads") is not None:
             history.blas_threads = _integer(d["blas_threads"], f"{where}: blas_threads", 1)
         if d.get("diverged") is not None:
@@ -107,13 +135,21 @@ def _figures(value: Any, where: str) -> dict:
     return d
 
 
+OPTIONAL_EPOCH_FIELDS = {"training_cost", "training_accuracy", "l2_term", "diagnostics"}
+
+
 def _epoch(value: Any, where: str) -> EpochResult:
     names = {f.name for f in fields(EpochResult)}
-    d = _mapping(value, where, required=names - {"diagnostics"}, optional={"diagnostics"})
+    d = _mapping(value, where, required=names - OPTIONAL_EPOCH_FIELDS, optional=OPTIONAL_EPOCH_FIELDS)
     _figures({k: d[k] for k in FIGURES}, where)
     _integer(d["epoch"], f"{where}: epoch", 1)
     if _number(d["seconds"], f"{where}: seconds") < 0:
         raise NnbpError(f"{where}: seconds: {d['seconds']} is negative")
+    if _number(d["eta"], f"{where}: eta") <= 0:
+        raise NnbpError(f"{where}: eta: {d['eta']} is not positive")
+    for name in ("training_cost", "training_accuracy", "l2_term"):
+        if d.get(name) is not None:
+            _number(d[name], f"{where}: {name}")
     if d.get("diagnostics") is not None:
         d["diagnostics"] = [_layer(layer, f"{where}: diagnostics[{i}]")
                             for i, layer in enumerate(_list(d["diagnostics"], f"{where}: diagnostics"))]

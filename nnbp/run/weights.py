@@ -36,9 +36,10 @@ def network_bytes(network: Network, meta: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def write_network(f: BinaryIO, network: Network, meta: dict[str, Any]) -> None:
-    """Write the network as a `weights.npz` into the binary file `f`."""
-    arrays: dict[str, np.ndarray] = {"sizes": np.asarray(network.sizes, dtype=np.int64)}
+def write_network(f: BinaryIO, network: Network, meta: dict[str, Any],
+                  extra: dict[str, np.ndarray] | None = None) -> None:
+    """Write the network as a `weights.npz` into the binary file `f`, with `extra` arrays beside it."""
+    arrays: dict[str, np.ndarray] = {"sizes": np.asarray(network.sizes, dtype=np.int64), **(extra or {})}
     for i, (w, b) in enumerate(zip(network.weights, network.biases)):
         arrays[f"weights_{i}"] = w
         arrays[f"biases_{i}"] = b
@@ -52,9 +53,9 @@ def write_network(f: BinaryIO, network: Network, meta: dict[str, Any]) -> None:
     np.savez(f, **arrays)  # a file object: np.savez would append '.npz' to a path
 
 
-def save_weights(path: Path, network: Network, meta: dict[str, Any]) -> None:
-    """Write `network` and `meta` to `path` atomically, streamed (no copy of the arrays in memory)."""
-    write_atomic(path, lambda f: write_network(f, network, meta))
+def save_weights(path: Path, network: Network, meta: dict[str, Any], extra: dict[str, np.ndarray] | None = None) -> None:
+    """Write `network` and `meta` (and `extra` arrays) to `path` atomically, streamed (no copy in memory)."""
+    write_atomic(path, lambda f: write_network(f, network, meta, extra))
 
 
 def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
