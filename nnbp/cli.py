@@ -16,6 +16,7 @@ import click
 from nnbp import __version__, report
 from nnbp.config import DTYPES, KEYS, TrainConfig, build_config, keys_help, read_config_file
 from nnbp.data import load_dataset
+from nnbp.run.figures import FIGURES
 from nnbp.errors import NnbpError
 from nnbp.terminal import EpochProgress, StopOnSignals, Stopped, byte_bar, fetch_noting
 from nnbp.threads import busy_warning
@@ -210,10 +211,62 @@ def eval_cmd(weights_path: Path, dataset: str | None, threads: str | int | None,
         ev, data = evaluate_weights(weights_path, dataset, fetch=_fetch(as_json), threads=threads or "auto")
     if as_json:
         click.echo(report.strict_json({"weights": str(weights_path), "dataset": data.name, "split": "test",
-                                       **ev.to_dict(), "per_class_accuracy": ev.per_class_accuracy,
+                                       **ev.to_dict(), "class_names": data.class_names,
+                                       "per_class_accuracy": ev.per_class_accuracy,
                                        "confusion": ev.confusion.tolist()}))
     else:
-        click.echo("\n".join(report.evaluation_lines(weights_path, data.name, ev)))
+        click.echo("\n".join(report.evaluation_lines(weights_path, data, ev)))
+
+
+@main.command("predict")
+@click.argument("weights_path", metavar="WEIGHTS", type=click.Path(path_type=Path))
+@click.argument("sources", metavar="INPUT...", nargs=-1, required=True)
+@click.option("--top", type=click.IntRange(min=1), default=3, show_default=True, help="Classes shown per input.")
+@click.option("--raw", is_flag=True, help="Use pictures as they are: no bringing them to MNIST's form.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+def predict_cmd(weights_path: Path, sources: tuple[str, ...], top: int, raw: bool, as_json: bool) -> None:
+    """Classify your own examples with saved weights (weights.npz or best.npz).
+
+    INPUT is a picture (PNG, JPEG, BMP; needs pip install 'nnbp[images]'), an .npy of one example or
+    a stack ((784,), (28, 28), (N, 784), (N, 28, 28)), an .npz with x_test or x, or - for an .npy on
+    stdin. Pixels are scaled as training scaled its data. A picture of another size is brought to
+    MNIST's form first — grayscale; dark strokes on a light page inverted; cropped to the ink; fitted
+    into 20 × 20 keeping its aspect ratio; centred by its centre of mass in 28 × 28 — unless --raw.
+    The score is the softmax probability, or for other outputs each output's share of their sum.
+
+    \b
+    Examples:
+      nnbp predict runs/mnist-sample/best.npz my-digit.png
+      nnbp predict runs/fashion-mnist-100/best.npz shoes.jpg --top 5 --json
+    """
+    from nnbp.run import predict_files
+
+    with _errors():
+        predictions, kind = predict_files(weights_path, list(sources), top, raw)
+    if as_json:
+        click.echo(report.strict_json({"score": kind, "predictions": [p.to_dict() for p in predictions]}))
+        return
+    click.echo("\n".join(report.prediction_lines(predictions, kind)))
+    for p in predictions:
+        if p.warning:
+            click.echo(f"warning: {p.input}: {p.warning}", err=True)
+
+
+@main.command("info")
+@click.argument("weights_path", metavar="WEIGHTS", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+def info_cmd(weights_path: Path, as_json: bool) -> None:
+    """What a weights file holds: the network, its parameters, how and on what it was trained, how well.
+
+    \b
+    Example:
+      nnbp info runs/mnist-sample/weights.npz
+    """
+    from nnbp.run import describe_weights
+
+    with _errors():
+        info = describe_weights(weights_path)
+    click.echo(report.strict_json(info) if as_json else "\n".join(report.info_lines(info)))
 
 
 BENCH_HELP = """Time the matrix engine against the chapter's per-example loop on the same work.
@@ -377,25 +430,35 @@ def gradcheck(config_path: Path, weights_path: Path | None, n_params: int | None
 
 
 @main.command("plot")
-@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@click.argument("run_dirs", metavar="RUN_DIR...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", "png", type=click.Path(path_type=Path),
-              help="Where to write the PNG [RUN_DIR/learning-curves.png].")
-def plot_cmd(run_dir: Path, png: Path | None) -> None:
-    """Draw a run's learning curves (accuracy and cost per epoch) from its history.json into a PNG.
+              help="Where to write the learning curves [RUN_DIR/learning-curves.png; several runs: comparison.png].")
+@click.option("--what", default=",".join(FIGURES), show_default=True,
+              help="Which figures of one run: curves, weights, confusion, mistakes (comma-separated).")
+def plot_cmd(run_dirs: tuple[Path, ...], png: Path | None, what: str) -> None:
+    """Draw a run's figures into its folder, or several runs' learning curves side by side.
 
-    Needs matplotlib: pip install 'nnbp[plot]'.
+    For one run: learning-curves.png (accuracy and cost per epoch; training beside validation with
+    monitor_training; η where a schedule changed it; diagnostics if recorded), weights.png (the first
+    layer's weights as images, one per hidden neuron), confusion.png (a heatmap with the classes'
+    names) and mistakes.png (the test images the network got most confidently wrong). The network
+    pictured is best.npz. Needs matplotlib: pip install 'nnbp[plot]'.
 
     \b
-    Example:
+    Examples:
       nnbp plot runs/mnist-sample
+      nnbp plot runs/overfitting runs/overfitting-l2 -o overfitting.png
     """
-    from nnbp.plot import plot_history
-    from nnbp.run.history import read_history
+    from nnbp.run import figures
 
-    png = png or run_dir / "learning-curves.png"
+    chosen = tuple(w.strip() for w in what.split(","))
+    unknown = [w for w in chosen if w not in FIGURES]
+    if unknown:
+        raise click.BadParameter(f"{unknown[0]!r} is not one of {', '.join(FIGURES)}", param_hint="--what")
     with _errors():
-        history = read_history(run_dir / "history.json")
-        if not history.epochs:
-            raise NnbpError(f"{run_dir / 'history.json'}: holds no epochs yet")
-        plot_history(history, str(run_dir), png)
-    click.echo(f"wrote {png}")
+        if len(run_dirs) > 1:
+            written = [figures.compare(list(run_dirs), png or Path("comparison.png"))]
+        else:
+            written = figures.draw(run_dirs[0], chosen, png, fetch=_fetch(False))
+    for path in written:
+        click.echo(f"wrote {path}")

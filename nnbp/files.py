@@ -12,9 +12,9 @@ import os
 import secrets
 import stat
 import zipfile
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -53,20 +53,26 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     write_atomic(path, (json.dumps(obj, indent=2, allow_nan=False) + "\n").encode())
 
 
-def read_text(path: Path, what: str, max_bytes: int) -> str:
-    """The UTF-8 text of a regular file of at most `max_bytes`; anything else is a one-line `NnbpError`."""
+@contextmanager
+def opening(path: Path, what: str) -> Iterator[None]:
+    """The common ways a file cannot be opened, as one-line `NnbpError`s naming it."""
     try:
-        with open(path, "rb") as f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise NnbpError(f"{path}: is not a regular file; expected {what}")
-            data = f.read(max_bytes + 1)
-    except NnbpError:
-        raise
+        yield
     except FileNotFoundError:
         raise NnbpError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise NnbpError(f"{path}: is a directory, not {what}") from None
+    except PermissionError:
+        raise NnbpError(f"{path}: permission denied") from None
+
+
+def read_text(path: Path, what: str, max_bytes: int) -> str:
+    """The UTF-8 text of a regular file of at most `max_bytes`; anything else is a one-line `NnbpError`."""
+    try:
+        with opening(path, what), open(path, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise NnbpError(f"{path}: is not a regular file; expected {what}")
+            data = f.read(max_bytes + 1)
     except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
         raise NnbpError(f"{str(path)[:200]}: cannot be read ({getattr(e, 'strerror', None) or e})") from None
     if len(data) > max_bytes:
@@ -111,7 +117,7 @@ def read_npz(
     """
     names, optional = list(names), list(optional)
     try:
-        with open(path, "rb") as f:
+        with opening(path, what), open(path, "rb") as f:
             if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
                 raise NnbpError(f"{path}: not {what} (not an .npz archive)")
         with zipfile.ZipFile(path) as archive:
@@ -127,12 +133,6 @@ def read_npz(
             return {name: _read_member(archive, name, path) for name in wanted}
     except NnbpError:
         raise
-    except FileNotFoundError:
-        raise NnbpError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise NnbpError(f"{path}: is a directory, not {what}") from None
-    except PermissionError:
-        raise NnbpError(f"{path}: permission denied") from None
     except MemoryError:
         raise NnbpError(f"{path}: too large to read into memory") from None
     except Exception as e:  # zipfile, zlib and numpy raise many kinds on corrupt bytes; all mean "bad file"

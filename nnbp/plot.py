@@ -75,7 +75,10 @@ def plot_history(history: History, title: str, path: Path) -> None:
                   color="tab:green", label="training data")
     test = history.test
     if test is not None and split != "test":
-        left.plot([epochs[-1]], [100 * test["accuracy"]], "s", color="tab:red", label="test (final)")
+        left.plot([epochs[-1]], [100 * test["accuracy"]], "s", color="tab:red", label="test (last epoch)")
+        if history.best_test is not None and history.best.epoch != epochs[-1]:
+            left.plot([history.best.epoch], [100 * history.best_test["accuracy"]], "D", color="tab:red",
+                      label="test (best.npz)")
     best = history.best
     left.axvline(best.epoch, color="grey", lw=0.8, ls=":", label=f"best epoch ({best.epoch})")
     left.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
@@ -120,6 +123,87 @@ def plot_history(history: History, title: str, path: Path) -> None:
         ax.grid(True, alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_weights(network: Any, title: str, path: Path, limit: int = 100) -> None:
+    """The first layer's weights as images: one tile per hidden neuron (at most `limit`), the weights
+    from each input pixel to that neuron in the pixel's place; red positive, blue negative."""
+    plt = require_pyplot()
+    import math
+
+    side = math.isqrt(network.sizes[0])
+    w = network.weights[0][:limit]
+    cols = math.ceil(math.sqrt(len(w)))
+    rows = math.ceil(len(w) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.1 * cols, 1.1 * rows + 0.4), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, tile in zip(axes.ravel(), w):
+        bound = float(abs(tile).max()) or 1.0
+        ax.imshow(tile.reshape(side, side), cmap="RdBu_r", vmin=-bound, vmax=bound)
+    fig.suptitle(title, fontsize=9)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_confusion(confusion: Any, class_names: list[str], title: str, path: Path) -> None:
+    """The confusion matrix as a heatmap: rows the true class, columns the predicted, counts written in."""
+    plt = require_pyplot()
+    import numpy as np
+
+    k = len(confusion)
+    fig, ax = plt.subplots(figsize=(0.55 * k + 2.5, 0.5 * k + 1.8))
+    shares = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i in range(k):
+        for j in range(k):
+            if confusion[i, j]:
+                ax.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if shares[i, j] > 0.5 else "black")
+    ax.set_xticks(range(k), class_names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(k), class_names, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true class", title=title)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_mistakes(images: Any, true: Any, predicted: Any, confidence: Any, class_names: list[str], title: str,
+                  path: Path) -> None:
+    """A grid of misclassified images (h, w each), most confident mistakes first, with true and predicted classes."""
+    plt = require_pyplot()
+    import math
+
+    cols = min(6, len(images)) or 1
+    rows = max(1, math.ceil(len(images) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.9 * rows + 0.3), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, image, t, p, c in zip(axes.ravel(), images, true, predicted, confidence):
+        ax.imshow(image, cmap="gray_r")
+        ax.set_title(f"{class_names[t]} → {class_names[p]}\n({c:.2f})", fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_runs(histories: list[tuple[str, History]], path: Path) -> None:
+    """Several runs' accuracy and cost on their watched split, overlaid (the book compares runs so)."""
+    plt = require_pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for label, history in histories:
+        epochs = [e.epoch for e in history.epochs]
+        left.plot(epochs, [100 * e.accuracy for e in history.epochs], label=label)
+        right.plot(epochs, [e.cost for e in history.epochs], label=label)
+    split = {h.evaluated_on for _, h in histories}
+    watched = split.pop() if len(split) == 1 else "validation or test"
+    left.set(xlabel="epoch", ylabel=f"{watched} accuracy (%)", title="accuracy")
+    right.set(xlabel="epoch", ylabel=f"mean {watched} cost", title="cost")
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)

@@ -65,19 +65,55 @@ def stopped_line(signum: int, output: Path, done: int) -> str:
     return f"Stopped by {name} before the first epoch ended: nothing was saved to {output}; start again with --force"
 
 
-def evaluation_lines(weights: Path, dataset: str, ev: Evaluation) -> list[str]:
-    """Accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted)."""
+def evaluation_lines(weights: Path, dataset: Any, ev: Evaluation) -> list[str]:
+    """Accuracy, per-class accuracy (with the classes' names) and the confusion matrix (rows: true
+    class, columns: predicted)."""
     confusion = ev.confusion.tolist()
     width = max(5, len(str(max(map(max, confusion)))) + 1)
     return [
-        f"{weights} on {dataset} (test split)",
+        f"{weights} on {dataset.name} (test split)",
         f"accuracy {100 * ev.accuracy:.2f}% ({ev.correct} / {ev.total}), cost {ev.cost:.4f}",
-        "per-class accuracy: " + "  ".join(f"{c}: {'-' if a is None else f'{100 * a:.1f}%'}"
+        "per-class accuracy: " + "  ".join(f"{dataset.class_name(c)}: {'-' if a is None else f'{100 * a:.1f}%'}"
                                           for c, a in enumerate(ev.per_class_accuracy)),
         "confusion matrix (rows: true class, columns: predicted):",
         "    " + "".join(f"{c:>{width}}" for c in range(len(confusion))),
         *(f"{c:>3} " + "".join(f"{v:>{width}}" for v in row) for c, row in enumerate(confusion)),
     ]
+
+
+def prediction_lines(predictions: list[Any], kind: str) -> list[str]:
+    """Each input's most likely class, then the next ones, with their scores."""
+    lines = [f"(score: {kind})"]
+    for p in predictions:
+        (first, score), *rest = p.top
+        others = ", ".join(f"{name} {s:.3f}" for name, (_, s) in zip(p.names[1:], rest))
+        lines.append(f"{p.input}: {p.names[0]} {score:.3f}" + (f"; then {others}" if others else ""))
+    return lines
+
+
+def info_lines(info: dict) -> list[str]:
+    """`nnbp info`: the network, its training and its figures."""
+    lines = [f"{info['file']}: {info['sizes']} {'/'.join(info['activation'])}, {info['cost']} cost, "
+             f"{info['parameters']:,} parameters ({info['dtype']}), nnbp {info['nnbp']}"]
+    if info.get("dataset"):
+        names = info.get("class_names")
+        lines.append(f"trained on {info['dataset']}" + (f"; classes: {', '.join(names)}" if names else ""))
+    config = info.get("config") or {}
+    if config:
+        keys = ("eta", "mini_batch_size", "epochs", "lmbda", "momentum", "eta_schedule", "early_stopping", "init", "seed")
+        lines.append("config: " + ", ".join(f"{k} {config[k]}" for k in keys
+                                            if k == "seed" or config.get(k) not in (None, 0, 0.0)))
+    if "epochs" in info:
+        lines.append(f"{info['epochs']} epochs; {info['evaluated_on']} accuracy {100 * info['final_accuracy']:.2f}% "
+                     f"at the last, {100 * info['best_accuracy']:.2f}% at the best (epoch {info['best_epoch']})")
+        if info.get("test"):
+            lines.append(f"test accuracy {100 * info['test']['accuracy']:.2f}% (last epoch), "
+                         f"{100 * info['best_test']['accuracy']:.2f}% (best epoch)")
+        if info.get("stopped"):
+            lines.append(f"stopped after epoch {info['stopped']['epoch']}: {info['stopped']['reason']}")
+    elif "epoch" in info:
+        lines.append(f"the network of epoch {info['epoch']} (best.npz)")
+    return lines
 
 
 def dataset_lines(rows: list[Any]) -> list[str]:

@@ -32,6 +32,7 @@ class Evaluation:
     labels: Array
     predictions: Array
     n_classes: int
+    confidence: Array | None = None  # each example's output activation for its predicted class
 
     @property
     def correct(self) -> int:
@@ -123,6 +124,7 @@ def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
     """Feed a whole split forward in chunks; the predicted class is the most active output neuron."""
     batcher = Batcher(split, dataset.scale, dataset.n_classes, network.dtype)
     predictions = np.empty(len(split), dtype=np.intp)
+    confidence = np.empty(len(split), dtype=network.dtype)
     cost = 0.0
     chunk = forward_chunk(network.sizes, network.dtype)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -132,7 +134,8 @@ def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
             Z, A = network.forward(X)
             cost += network.cost.fn(Z, A, Y)
             predictions[idx] = A.argmax(axis=0)
-    return Evaluation(cost / len(split), split.labels, predictions, dataset.n_classes)
+            confidence[idx] = A.max(axis=0)
+    return Evaluation(cost / len(split), split.labels, predictions, dataset.n_classes, confidence)
 
 
 def probe_batch(dataset: Dataset, dtype: np.dtype) -> tuple[Array, Array]:

@@ -51,3 +51,36 @@ def test_plot_refuses_what_is_not_a_run(tmp_path, content, message):
     result = cli_runner().invoke(main, ["plot", str(tmp_path)])
     assert result.exit_code == 1 and message in result.stderr
     assert not (tmp_path / "learning-curves.png").exists()
+
+
+def test_plot_draws_a_runs_weights_confusion_and_mistakes(tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"sizes: [784, 12, 10]\nepochs: 2\nmini_batch_size: 50\nmonitor_training: true\n"
+                      f"eta_schedule: {{patience: 1}}\noutput: {tmp_path / 'run'}\n")
+    runner = cli_runner()
+    assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
+    result = runner.invoke(main, ["plot", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.stderr
+    for name in ("learning-curves", "weights", "confusion", "mistakes"):
+        assert f"wrote {tmp_path / 'run' / name}.png" in result.stdout
+        width, height = png_size(tmp_path / "run" / f"{name}.png")
+        assert width > 300 and height > 200
+    only = runner.invoke(main, ["plot", str(tmp_path / "run"), "--what", "confusion", "-o", str(tmp_path / "x.png")])
+    assert only.stdout.splitlines() == [f"wrote {tmp_path / 'run' / 'confusion.png'}"]
+    bad = runner.invoke(main, ["plot", str(tmp_path / "run"), "--what", "histogram"])
+    assert bad.exit_code == 2 and "'histogram' is not one of curves, weights, confusion, mistakes" in bad.stderr
+
+
+def test_plot_overlays_several_runs(tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    runner = cli_runner()
+    for eta in ("0.5", "3.0"):
+        config = tmp_path / f"eta{eta}.yaml"
+        config.write_text(f"sizes: [784, 8, 10]\nepochs: 2\nmini_batch_size: 100\neta: {eta}\n"
+                          f"output: {tmp_path / ('run' + eta)}\n")
+        assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
+    result = runner.invoke(main, ["plot", str(tmp_path / "run0.5"), str(tmp_path / "run3.0"), "-o",
+                                  str(tmp_path / "both.png")])
+    assert result.exit_code == 0 and result.stdout.strip() == f"wrote {tmp_path / 'both.png'}"
+    assert png_size(tmp_path / "both.png")[0] > 600

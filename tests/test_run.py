@@ -87,7 +87,7 @@ def test_checkpoint_round_trip_restores_weights_history_generator_and_velocities
     velocity = ([rng.standard_normal(b.shape) for b in network.biases],
                 [rng.standard_normal(w.shape) for w in network.weights]) if momentum else None
     with RunFolder.create(tmp_path / "run", force=False) as folder:
-        folder.save_checkpoint(config, network, rng, history, 1 / 255, velocity)
+        folder.save_checkpoint(config, network, rng, history, {"input_scale": 1 / 255}, velocity)
         loaded_config, loaded, loaded_rng, loaded_history, loaded_velocity = folder.load_checkpoint(None)
     assert loaded_config == config and loaded_history == history
     for a, b in zip(loaded.weights + loaded.biases, network.weights + network.biases):

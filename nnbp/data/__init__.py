@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -24,6 +24,13 @@ LOCAL = ("mnist", "fashion-mnist")  # found in the data folders, or downloaded
 N_CLASSES = {"mnist": 10, "fashion-mnist": 10}
 # The book holds out the last 10,000 of MNIST's 60,000 training images for validation.
 DEFAULT_VALIDATION = {"mnist": 10_000, "fashion-mnist": 10_000}
+DIGITS = tuple(str(d) for d in range(10))
+CLASS_NAMES = {  # Fashion-MNIST's labels as Zalando Research publishes them
+    "mnist-sample": DIGITS,
+    "mnist": DIGITS,
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                      "Ankle boot"),
+}
 
 Fetch = Callable[[str, Path], Path]  # fetch(name, folder) downloads `name` into `folder`
 
@@ -37,6 +44,8 @@ def load_dataset(
     the others; `mnist.pkl.gz` carries its own split and takes no `validation_size`.
     """
     dataset = _load(name_or_path, fetch)
+    if dataset.class_names is None and name_or_path in CLASS_NAMES:
+        dataset = replace(dataset, class_names=CLASS_NAMES[name_or_path])
     if dataset.validation is not None:
         if validation_size:
             raise NnbpError(

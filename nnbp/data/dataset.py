@@ -28,7 +28,8 @@ class Split:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A training and a test split; inputs are `images * scale`, labels run over 0 … n_classes−1."""
+    """A training and a test split; inputs are `images * scale`, labels run over 0 … n_classes−1;
+    `class_names[k]` names class k when the dataset knows its classes' names."""
 
     name: str
     train: Split
@@ -36,10 +37,15 @@ class Dataset:
     n_classes: int
     scale: float
     validation: Split | None = None
+    class_names: tuple[str, ...] | None = None
 
     @property
     def n_inputs(self) -> int:
         return self.train.images.shape[1]
+
+    def class_name(self, k: int) -> str:
+        """Class k's name, or its number when the dataset has no names."""
+        return self.class_names[k] if self.class_names else str(k)
 
     @property
     def nbytes(self) -> int:
@@ -75,3 +81,12 @@ def first_examples(dataset: Dataset, n: int | None) -> Dataset:
     if n is None or n >= len(dataset.train):
         return dataset
     return replace(dataset, train=Split(dataset.train.images[:n], dataset.train.labels[:n]))
+
+
+def about(dataset: Dataset) -> dict:
+    """What a network trained on `dataset` should carry about its inputs (JSON-ready): the scale from
+    stored pixels to inputs, the class names, and the mean and spread of the training examples'
+    mean input (so an input unlike them can be noticed)."""
+    means = dataset.train.images.mean(axis=1) * dataset.scale
+    return {"input_scale": dataset.scale, "class_names": list(dataset.class_names) if dataset.class_names else None,
+            "input_stats": {"mean": float(means.mean()), "std": float(means.std())}}

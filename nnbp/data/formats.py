@@ -34,7 +34,8 @@ IDX_FILES = {
 
 
 def load_npz(path: Path, name: str | None = None) -> Dataset:
-    """A dataset in Keras's `mnist.npz` layout: x_train, y_train, x_test, y_test; never unpickles."""
+    """A dataset in Keras's `mnist.npz` layout: x_train, y_train, x_test, y_test, and optionally
+    class_names (one string per class); never unpickles."""
     arrays = _read_npz(path, NPZ_KEYS)
     train = _check_split(path, "train", arrays["x_train"], arrays["y_train"])
     test = _check_split(path, "test", arrays["x_test"], arrays["y_test"])
@@ -49,12 +50,21 @@ def load_npz(path: Path, name: str | None = None) -> Dataset:
     n_classes = int(max(train.labels.max(), test.labels.max())) + 1
     if n_classes < 2:
         raise NnbpError(f"{path}: the labels name only one class; need at least 2")
-    return Dataset(name or str(path), train, test, n_classes, scale)
+    names = arrays.get("class_names")
+    if names is not None:
+        if names.ndim != 1 or names.dtype.kind != "U" or len(names) < n_classes or len(names) > MAX_CLASSES \
+                or any(not 0 < len(n) <= 100 for n in names.tolist()):
+            raise NnbpError(f"{path}: class_names is not one name (1 to 100 characters) for each of the "
+                            f"{n_classes} classes")
+        n_classes = len(names)
+    return Dataset(name or str(path), train, test, n_classes, scale,
+                   class_names=None if names is None else tuple(names.tolist()))
 
 
 def _read_npz(path: Path, keys: tuple[str, ...]) -> dict[str, Array]:
-    """The named arrays of a dataset `.npz`."""
-    return read_npz(path, "an .npz dataset (x_train, y_train, x_test, y_test)", keys, max_bytes=memory_limit())
+    """The named arrays of a dataset `.npz` (and its class_names, if it has them)."""
+    return read_npz(path, "an .npz dataset (x_train, y_train, x_test, y_test)", keys, optional=["class_names"],
+                    max_bytes=memory_limit())
 
 
 def _check_split(path: Path, split: str, images: Array, labels: Array) -> Split:

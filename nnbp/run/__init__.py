@@ -19,7 +19,7 @@ from nnbp.backprop import Gradient
 from nnbp.config import TrainConfig, build_network, check_against_data
 from nnbp.controls import Controls
 from nnbp.data import Fetch, load_dataset
-from nnbp.data.dataset import Dataset, first_examples
+from nnbp.data.dataset import Dataset, about, first_examples
 from nnbp.diagnostics import probe
 from nnbp.errors import NnbpError
 from nnbp.network import Network
@@ -91,6 +91,7 @@ class Run:
         """
         config = self.config
         check_against_data(config, dataset, "config")
+        self.data = about(dataset)
         controls = Controls.replay(config.eta, config.eta_schedule, config.early_stopping,
                                    [e.accuracy for e in self.history.epochs])
         if config.momentum and self.velocity is None:
@@ -100,7 +101,7 @@ class Run:
         def epoch_done(result: EpochResult) -> None:
             self.history.epochs.append(result)
             if controls.best_epoch == result.epoch:
-                self.folder.save_best(config, self.network, result.epoch, dataset.scale)
+                self.folder.save_best(config, self.network, result.epoch, self.data)
             if controls.stopped:
                 self.history.stopped = {"epoch": result.epoch, "reason": controls.stopped}
             self._save(dataset)
@@ -142,7 +143,7 @@ class Run:
         return {"cost": e.cost, "correct": e.correct, "total": e.total, "accuracy": e.accuracy}
 
     def _save(self, dataset: Dataset) -> None:
-        self.folder.save_checkpoint(self.config, self.network, self.rng, self.history, dataset.scale, self.velocity)
+        self.folder.save_checkpoint(self.config, self.network, self.rng, self.history, self.data, self.velocity)
 
     def close(self) -> None:
         """Release the run folder."""
@@ -203,3 +204,40 @@ def check_gradient(config: TrainConfig, weights: Path | None = None, n_params: i
     described = {"sizes": network.sizes, "activation": [s.name for s in network.sigmas], "cost": network.cost.name,
                  "dataset": dataset.name, "mini_batch_size": len(idx)}
     return result, described
+
+
+def predict_files(weights: Path, sources: list[str], top: int = 3, raw: bool = False) -> tuple[list, str]:
+    """What the saved network says about each example in `sources` (pictures, .npy, .npz, `-`), and
+    what its scores are."""
+    from nnbp.data.inputs import read_examples
+    from nnbp.predict import predict, score_kind
+
+    network, meta = load_weights(weights)
+    examples = [example for source in sources for example in read_examples(source)]
+    predictions = predict(network, examples, meta["input_scale"], meta.get("class_names"), top, raw,
+                          meta.get("input_stats"))
+    return predictions, score_kind(network)
+
+
+def describe_weights(path: Path) -> dict:
+    """What a weights file holds, for `nnbp info`: the network, how and on what it was trained, how well."""
+    network, meta = load_weights(path)
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    checkpoint = meta.get("checkpoint") if isinstance(meta.get("checkpoint"), dict) else {}
+    history = History.from_dict(checkpoint["history"], f"{path}: meta: checkpoint: history") \
+        if "history" in checkpoint else None
+    info = {
+        "file": str(path), "nnbp": meta.get("nnbp"), "sizes": network.sizes,
+        "activation": [s.name for s in network.sigmas], "cost": network.cost.name,
+        "parameters": sum(w.size + b.size for w, b in zip(network.weights, network.biases)),
+        "dtype": network.dtype.name, "dataset": config.get("dataset"), "class_names": meta.get("class_names"),
+        "input_scale": meta["input_scale"], "config": config or None,
+    }
+    if history is not None and history.epochs:
+        last, best = history.epochs[-1], history.best
+        info.update(epochs=len(history.epochs), evaluated_on=history.evaluated_on, final_accuracy=last.accuracy,
+                    best_epoch=best.epoch, best_accuracy=best.accuracy, test=history.test,
+                    best_test=history.best_test, stopped=history.stopped)
+    elif "epoch" in meta:  # best.npz: the network of one epoch
+        info.update(epoch=meta["epoch"])
+    return info

@@ -171,21 +171,20 @@ class RunFolder:
             write_atomic(self.config, yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
 
     def save_checkpoint(self, config: TrainConfig, network: Network, rng: np.random.Generator,
-                        history: History, input_scale: float, velocity: Gradient | None = None) -> None:
+                        history: History, data: dict, velocity: Gradient | None = None) -> None:
         """After an epoch: the weights with everything a resume needs (momentum's velocities as
-        arrays beside them), then the history."""
+        arrays beside them), then the history. `data` is what the weights carry about their inputs."""
         checkpoint = {"rng_state": rng.bit_generator.state, "history": history.to_dict()}
-        meta = {"nnbp": __version__, "input_scale": input_scale, "config": config.to_dict(),
-                "checkpoint": checkpoint}
+        meta = {"nnbp": __version__, **data, "config": config.to_dict(), "checkpoint": checkpoint}
         extra = {} if velocity is None else {
             f"velocity_{kind}_{i}": v for kind, arrays in zip(("biases", "weights"), velocity) for i, v in enumerate(arrays)}
         with _writing(self.weights):
             save_weights(self.weights, network, meta, extra)
         self.save_history(history)
 
-    def save_best(self, config: TrainConfig, network: Network, epoch: int, input_scale: float) -> None:
+    def save_best(self, config: TrainConfig, network: Network, epoch: int, data: dict) -> None:
         """The network of the best epoch so far, in the weights file's layout (not a checkpoint)."""
-        meta = {"nnbp": __version__, "input_scale": input_scale, "config": config.to_dict(), "epoch": epoch}
+        meta = {"nnbp": __version__, **data, "config": config.to_dict(), "epoch": epoch}
         with _writing(self.best):
             save_weights(self.best, network, meta)
 

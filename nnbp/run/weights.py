@@ -3,7 +3,8 @@
 Arrays: `sizes` (int64), `weights_0` … `weights_{L-2}` of shape (sizes[i+1], sizes[i]),
 `biases_0` … of shape (sizes[i+1], 1), and `meta`, a JSON string: the format version, each layer's
 activation, the cost, the scale that turns the dataset's stored pixels into the network's inputs
-(`input_scale`), and whatever the writer adds (a run adds its config and checkpoint).
+(`input_scale`), the classes' names and the training inputs' mean intensity (`class_names`,
+`input_stats`, when known), and whatever the writer adds (a run adds its config and checkpoint).
 """
 
 from __future__ import annotations
@@ -110,5 +111,13 @@ def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
             if not np.isfinite(a).all():
                 raise NnbpError(f"{path}: {name} holds NaN or infinite values; these weights cannot be used")
             into.append(np.ascontiguousarray(a))
+    names = meta.get("class_names")
+    if names is not None and not (isinstance(names, list) and len(names) == sizes[-1]
+                                  and all(isinstance(n, str) and 0 < len(n) <= 100 for n in names)):
+        raise NnbpError(f"{path}: meta: class_names is not one name for each of the {sizes[-1]} outputs")
+    stats = meta.get("input_stats")
+    if stats is not None and not (isinstance(stats, dict) and set(stats) == {"mean", "std"} and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < float("inf") for v in stats.values())):
+        raise NnbpError(f"{path}: meta: input_stats is not {{mean, std}} of the training inputs")
     meta["input_scale"] = scale
     return Network(sizes, weights, biases, sigmas, COSTS[cost_name]), meta

@@ -1,0 +1,108 @@
+"""What a trained network says about examples someone brings: the most likely classes and their scores.
+
+Inputs are made as training made them: stored pixels (uint8) times the weights file's `input_scale`.
+A picture of another size is first brought to MNIST's form (`nnbp.images`) unless `raw`. The score
+is the output layer's probability for softmax outputs, otherwise each output's share of the summed
+output activations (for sigmoid outputs, which do not sum to 1). An example whose mean input lies far
+from the training examples' (the weights file's `input_stats`) gets a warning: a photograph not
+inverted, say, or something unlike anything in the training set.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnbp.data.inputs import Example
+from nnbp.errors import NnbpError
+from nnbp.images import to_mnist_form
+from nnbp.network import Network
+
+Array = np.ndarray
+FAR = 4.0  # a mean input this many standard deviations from the training examples' is worth a warning
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One example's classes, most likely first, with their scores."""
+
+    input: str
+    top: list[tuple[int, float]]
+    names: list[str]
+    warning: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"input": self.input, "class": self.top[0][0], "name": self.names[0],
+                "top": [[k, score] for k, score in self.top], "warning": self.warning}
+
+
+def score_kind(network: Network) -> str:
+    return "probability" if network.sigmas[-1].name == "softmax" else "share of the output activations"
+
+
+def inputs(network: Network, examples: list[Example], input_scale: float, raw: bool = False) -> Array:
+    """The examples as the network's input columns, (n_0, N), made as training made its inputs."""
+    n_0 = network.sizes[0]
+    side = math.isqrt(n_0)
+    X = np.empty((n_0, len(examples)), network.dtype)
+    for j, example in enumerate(examples):
+        pixels = example.pixels
+        if pixels.ndim == 2 and side * side != n_0:
+            raise NnbpError(f"{example.name}: the network takes {n_0} inputs, not a square image; give a vector "
+                            f"of {n_0} numbers (.npy)")
+        if pixels.size != n_0:
+            if pixels.ndim == 1 or raw:
+                what = (f"a {pixels.shape[1]} × {pixels.shape[0]} picture" if example.picture
+                        else " × ".join(map(str, pixels.shape)) + " values")
+                hint = "" if pixels.ndim == 1 else " (without --raw it is brought to MNIST's form)"
+                raise NnbpError(f"{example.name}: {what}; the network takes {side} × {side} = {n_0}{hint}")
+            as_float = pixels / 255.0 if pixels.dtype == np.uint8 else pixels
+            try:
+                pixels = np.rint(to_mnist_form(as_float, side) * 255).astype(np.uint8)  # stored as MNIST stores it
+            except NnbpError as e:
+                raise NnbpError(f"{example.name}: {e}") from None
+        column = X[:, j]
+        if pixels.dtype == np.uint8:
+            np.copyto(column, pixels.reshape(-1))  # as training gathers a batch: cast, then scale
+            column *= input_scale
+        else:
+            np.copyto(column, pixels.reshape(-1))
+    return X
+
+
+def predict(network: Network, examples: list[Example], input_scale: float, class_names: list[str] | None,
+            top: int = 3, raw: bool = False, input_stats: dict | None = None) -> list[Prediction]:
+    """The `top` most likely classes of each example, in input order."""
+    X = inputs(network, examples, input_scale, raw)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        A = network.feedforward(X)
+    scores = scores_of(network, A)
+    order = np.argsort(-scores, axis=0, kind="stable")[: max(1, top)]
+    names = class_names or [str(k) for k in range(network.sizes[-1])]
+    predictions = []
+    for j, example in enumerate(examples):
+        classes = [int(k) for k in order[:, j]]
+        predictions.append(Prediction(example.name, [(k, float(scores[k, j])) for k in classes],
+                                      [names[k] for k in classes], unlike_training(X[:, j], input_stats)))
+    return predictions
+
+
+def scores_of(network: Network, A: Array) -> Array:
+    """Each output's score (see the module): probabilities, or shares of the summed activations."""
+    if network.sigmas[-1].name == "softmax":
+        return A
+    total = A.sum(axis=0, keepdims=True)
+    return np.divide(A, total, out=np.zeros_like(A), where=total > 0)
+
+
+def unlike_training(x: Array, stats: dict | None) -> str | None:
+    """A warning when the input's mean lies FAR standard deviations or more from the training inputs'."""
+    if not stats or stats["std"] <= 0:
+        return None
+    mean = float(x.mean())
+    if abs(mean - stats["mean"]) < FAR * stats["std"]:
+        return None
+    return (f"its mean input {mean:.3f} is far from the training examples' ({stats['mean']:.3f} ± "
+            f"{stats['std']:.3f}): an inverted picture, or one unlike the training data?")
