@@ -18,7 +18,7 @@ from nnbp.config import DTYPES, KEYS, TrainConfig, build_config, keys_help, read
 from nnbp.data import load_dataset
 from nnbp.run.figures import FIGURES
 from nnbp.errors import NnbpError
-from nnbp.terminal import EpochProgress, StopOnSignals, Stopped, byte_bar, fetch_noting
+from nnbp.terminal import EpochProgress, StopAtOnce, StopOnSignals, Stopped, byte_bar, fetch_noting
 from nnbp.threads import busy_warning
 
 
@@ -96,9 +96,9 @@ def _threads_option(command: Callable) -> Callable:
                         help="BLAS threads: auto (from the size of the matrix products), all, or a number [auto].")(command)
 
 
-def config_options(command: Callable) -> Callable:
+def config_options(command: Callable, leave_out: tuple[str, ...] = ()) -> Callable:
     """A `--key` option for every config key (None when not given); the key list in --help explains each."""
-    for f in reversed(fields(TrainConfig)):
+    for f in reversed([f for f in fields(TrainConfig) if f.name not in leave_out]):
         k, option = KEYS[f.name], "--" + f.name.replace("_", "-")
         names = [option, *([k.short] if k.short else [])]
         if f.type == "bool":
@@ -190,6 +190,75 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
     if summary and not quiet:
         click.echo(summary)
     click.echo("\n".join(report.final_lines(run.folder.weights, history)))
+
+
+SWEEP_HELP = """Train CONFIG over a grid of values and several seeds: chapter 3's way of choosing
+eta, lmbda, the epochs or the sizes. Each value × seed is an ordinary run in its own folder (named
+after what varies, e.g. eta=0.25_seed=1) inside the sweep's folder, so nnbp eval, plot and train
+--resume work on it; summary.json and summary.csv give, per grid point, the mean ± sd, min and max
+over the seeds of the final and the best accuracy, the best point marked.
+
+\b
+The grid comes from --grid (any config key but output, seed and threads; list values in brackets)
+and/or a `sweep:` section in CONFIG:
+  sweep:
+    grid: {eta: [0.025, 0.25, 2.5], lmbda: [0.0, 5.0]}
+    seeds: [0, 1, 2]
+
+\b
+The runs go to -j worker processes (one per core by default), each with one BLAS thread, or with
+--scheduler to a Dask cluster (pip install 'nnbp[cluster]'); the weights are the same either way and
+the same as `nnbp train` of the run's config.yaml. Running the same sweep again skips the finished
+runs and resumes the interrupted ones. A run that fails (diverges, say) is recorded as failed and
+the others go on. Ctrl-C stops every worker (exit 130), keeping each finished run and epoch.
+
+\b
+Examples:
+  nnbp sweep configs/sweep-eta.yaml
+  nnbp sweep configs/mnist-sample.yaml --epochs 3 --grid eta=0.5,1,3 --seeds 0,1 -j 2
+  nnbp sweep configs/mnist-sample.yaml --grid sizes=[784,30,10],[784,100,10] --grid mini_batch_size=10,100
+  nnbp sweep configs/sweep-eta.yaml --scheduler tcp://10.0.0.5:8786
+  nnbp plot runs/sweep-eta-sweep
+"""
+
+
+@main.command("sweep", help=SWEEP_HELP)
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...",
+              help="Values of one config key to try; repeat for more keys (every combination is run).")
+@click.option("--seeds", metavar="S1,S2,...", help="The seeds each grid point is trained with [the sweep: section's, "
+                                                     "else the config's seed].")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Runs trained at once on this machine [one per core].")
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path),
+              help="The sweep's folder [runs/<CONFIG's name>-sweep].")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Train on this Dask cluster instead of here.")
+@click.option("--force", is_flag=True, help="Train every run afresh, replacing what the sweep's folder holds.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (run lines go to stderr).")
+@click.option("--quiet", "-q", is_flag=True, help="Print no line per run.")
+@lambda command: config_options(command, leave_out=("output", "threads"))
+def sweep(config_path: Path, grid: tuple[str, ...], seeds: str | None, jobs: int | None, output: Path | None,
+          scheduler: str | None, force: bool, as_json: bool, quiet: bool, **options: Any) -> None:
+    from nnbp.sweep import plan
+
+    with _errors():
+        planned = plan(config_path, list(grid), seeds, options, output, fetch=_fetch(quiet))
+    total, finished = len(planned.points), []
+
+    def on_outcome(point: Any, outcome: Any) -> None:
+        finished.append(outcome.status == "finished")
+        if not quiet:
+            click.echo(report.sweep_run_line(len(finished), total, point.name, outcome), err=as_json)
+
+    with StopAtOnce(), _errors():
+        try:
+            summary = planned.run(jobs, scheduler, force, on_outcome)
+        except Stopped as stopped:
+            click.echo(report.sweep_stopped_line(stopped.signum, sum(finished), total, planned.folder), err=True)
+            sys.exit(128 + stopped.signum)
+    if as_json:
+        click.echo(report.strict_json(summary))
+    else:
+        click.echo("\n".join(report.sweep_lines(summary, planned.folder)))
 
 
 @main.command("eval")
@@ -436,7 +505,8 @@ def gradcheck(config_path: Path, weights_path: Path | None, n_params: int | None
 @click.option("--what", default=",".join(FIGURES), show_default=True,
               help="Which figures of one run: curves, weights, confusion, mistakes (comma-separated).")
 def plot_cmd(run_dirs: tuple[Path, ...], png: Path | None, what: str) -> None:
-    """Draw a run's figures into its folder, or several runs' learning curves side by side.
+    """Draw a run's figures into its folder, several runs' learning curves side by side, or a
+    sweep's grid points side by side (into SWEEP_DIR/sweep.png).
 
     For one run: learning-curves.png (accuracy and cost per epoch; training beside validation with
     monitor_training; η where a schedule changed it; diagnostics if recorded), weights.png (the first
@@ -448,6 +518,7 @@ def plot_cmd(run_dirs: tuple[Path, ...], png: Path | None, what: str) -> None:
     Examples:
       nnbp plot runs/mnist-sample
       nnbp plot runs/overfitting runs/overfitting-l2 -o overfitting.png
+      nnbp plot runs/sweep-eta-sweep
     """
     from nnbp.run import figures
 
@@ -458,6 +529,8 @@ def plot_cmd(run_dirs: tuple[Path, ...], png: Path | None, what: str) -> None:
     with _errors():
         if len(run_dirs) > 1:
             written = [figures.compare(list(run_dirs), png or Path("comparison.png"))]
+        elif (run_dirs[0] / "summary.json").exists():
+            written = [figures.draw_sweep(run_dirs[0], png)]
         else:
             written = figures.draw(run_dirs[0], chosen, png, fetch=_fetch(False))
     for path in written:

@@ -188,6 +188,11 @@ def _flag(value: Any, where: str) -> bool:
     return value
 
 
+def _flag_text(text: str) -> bool | str:
+    """A flag's value typed as text (in a sweep's --grid): true/false, yes/no, on/off."""
+    return {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(text.lower(), text)
+
+
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise NnbpError(f"{where}: {_shown(value)} is not a non-empty string")
@@ -295,10 +300,10 @@ class TrainConfig:
                                  _optional_int_text, "all")
     # off: one more pass over the training data per epoch
     monitor_training: bool = key(False, "also record each epoch's cost and accuracy on the training data",
-                                 _flag, "")
+                                 _flag, "", _flag_text)
     # off: recording costs time at small mini-batches
     diagnostics: bool = key(False, "record per-layer mean |δ|, gradient norms, saturation and near-zero inputs",
-                            _flag, "")
+                            _flag, "", _flag_text)
     # relative to the working directory; None: runs/<config file's name>
     output: str | None = key(None, "folder the run writes to", _output, "DIR", default_text="runs/<config file's name>",
                              short="-o")
@@ -424,6 +429,9 @@ def build_config(file_values: dict[str, Any], options: dict[str, Any], source: s
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
     for name, value in file_values.items():
+        if name == "sweep":
+            raise NnbpError(f"{source}: sweep: this file describes a sweep; run it with nnbp sweep {source}, "
+                            "or train one of its runs by that run's config.yaml")
         if not isinstance(name, str) or name not in KEYS:
             raise NnbpError(f"{source}: {str(name)[:60]}: unknown key; known keys are {', '.join(KEYS)}")
         origin[name] = f"{source}: {name}"
@@ -482,12 +490,17 @@ def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> No
         raise NnbpError(
             f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the {n_train} training examples"
         )
-    needed = training_bytes(config.sizes, np.dtype(config.dtype).itemsize, config.mini_batch_size, n_train,
-                            dataset.nbytes, loop=config.engine == "loop", diagnostics=config.diagnostics,
-                            momentum=config.momentum > 0)
+    needed = training_needs(config, dataset)
     if needed > memory_limit():
         raise NnbpError(
             f"{source}: sizes {list(config.sizes)} with mini_batch_size {config.mini_batch_size} on "
             f"{dataset.name!r} would need about {describe(needed)}; the limit is {describe(memory_limit())} "
             "(set NNBP_MAX_MEMORY, e.g. NNBP_MAX_MEMORY=16G, to raise it)"
         )
+
+
+def training_needs(config: TrainConfig, dataset: Dataset) -> int:
+    """The bytes a run of `config` on `dataset` is estimated to hold at its peak."""
+    return training_bytes(config.sizes, np.dtype(config.dtype).itemsize, config.mini_batch_size,
+                          config.train_size or len(dataset.train), dataset.nbytes, loop=config.engine == "loop",
+                          diagnostics=config.diagnostics, momentum=config.momentum > 0)

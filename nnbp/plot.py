@@ -207,3 +207,38 @@ def plot_runs(histories: list[tuple[str, History]], path: Path) -> None:
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
+
+
+def plot_sweep(points: list[tuple[str, list[History]]], title: str, path: Path) -> None:
+    """Each grid point's curves over its seeds' runs: accuracy on the watched split (mean, with the
+    band from min to max) and the cost, on the training data when the runs monitored it (with the L2
+    term: the regularised cost chapter 3 plots) — the book's multiple-η figure."""
+    import numpy as np
+
+    plt = require_pyplot()
+    histories = [h for _, runs in points for h in runs]
+    training = all(e.training_cost is not None for h in histories for e in h.epochs)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for label, runs in points:
+        n_epochs = max(len(h.epochs) for h in runs)
+        epochs = np.arange(1, n_epochs + 1)
+        accuracy = [[100 * h.epochs[i].accuracy for h in runs if i < len(h.epochs)] for i in range(n_epochs)]
+        cost = [[(e.training_cost + (e.l2_term or 0.0)) if training else e.cost
+                 for e in (h.epochs[i] for h in runs if i < len(h.epochs))] for i in range(n_epochs)]
+        line, = left.plot(epochs, [np.mean(a) for a in accuracy], label=f"{label} ({len(runs)} runs)")
+        if len(runs) > 1:
+            left.fill_between(epochs, [min(a) for a in accuracy], [max(a) for a in accuracy],
+                              color=line.get_color(), alpha=0.2, lw=0)
+        right.plot(epochs, [np.mean(c) for c in cost], color=line.get_color(), label=label)
+    watched = {h.evaluated_on for h in histories}
+    split = watched.pop() if len(watched) == 1 else "validation or test"
+    left.set(xlabel="epoch", ylabel=f"{split} accuracy (%)", title="accuracy: mean over seeds, band min–max")
+    right.set(xlabel="epoch", ylabel=("training cost, with the L2 term" if training
+                                      else f"{split} cost"), title="cost: mean over seeds")
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)

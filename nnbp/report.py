@@ -201,3 +201,53 @@ def contention_row(r: dict) -> str:
     cells = [f"({r[str(s)]['blas_threads']}) {r[str(s)]['quiet']:>6.3f} {r[str(s)]['busy']:>6.3f} "
              f"{r[str(s)]['busy'] / r[str(s)]['quiet']:>5.2f}x" for s in bench.THREAD_SETTINGS]
     return f"{r['mini_batch_size']:>6} " + " ".join(f"{c:>25}" for c in cells)
+
+
+def sweep_run_line(done: int, total: int, name: str, outcome: Any) -> str:
+    """One run of a sweep as it ends (or is found already ended)."""
+    head = f"[{done}/{total}] {name}: "
+    if outcome.status == "failed":
+        return head + f"failed: {outcome.reason}"
+    if outcome.final_accuracy is None:
+        return head + outcome.status
+    when = f"; {outcome.seconds:.1f} s" if outcome.seconds is not None else "; found so"
+    return (head + f"{outcome.status}; {outcome.evaluated_on} accuracy {100 * outcome.final_accuracy:.2f}% after "
+            f"{outcome.epochs} epoch{'s' if outcome.epochs != 1 else ''}, best {100 * outcome.best_accuracy:.2f}% "
+            f"(epoch {outcome.best_epoch}){when}")
+
+
+def _spread_text(spread: dict | None) -> str:
+    if spread is None:
+        return "-"
+    if spread["min"] == spread["max"]:
+        return f"{100 * spread['mean']:.2f}"
+    sd = f" ± {100 * spread['sd']:.2f}" if spread["sd"] is not None else ""
+    return f"{100 * spread['mean']:.2f}{sd} [{100 * spread['min']:.2f}–{100 * spread['max']:.2f}]"
+
+
+def sweep_lines(summary: dict, folder: Path) -> list[str]:
+    """A sweep's summary as a table: a row per grid point, the best marked with *."""
+    keys = list(summary["grid"]) or ["seeds"]
+    cells = [[json.dumps(p["values"][k]) if isinstance(p["values"].get(k), (list, dict))
+              else str(p["values"].get(k, ",".join(map(str, summary["seeds"])))) for k in keys]
+             for p in summary["points"]]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    runs = [f"{p['finished']}/{p['runs']}" + (f" ({p['failed']} failed)" if p["failed"] else "") for p in summary["points"]]
+    run_width = max(4, *map(len, runs))
+    final = [_spread_text(p["final_accuracy"]) for p in summary["points"]]
+    final_width = max(5, *map(len, final))
+    watched = summary["evaluated_on"] or "validation or test"
+    lines = [f"{len(summary['runs'])} runs in {folder}; {watched} accuracy (%), mean ± sd [min–max] over the seeds:",
+             "  " + "  ".join(k.ljust(w) for k, w in zip(keys, widths))
+             + f"  {'runs':<{run_width}}  {'final':<{final_width}}  best"]
+    for p, c, r, f in zip(summary["points"], cells, runs, final):
+        lines.append(("* " if p["best"] else "  ") + "  ".join(v.ljust(w) for v, w in zip(c, widths))
+                     + f"  {r:<{run_width}}  {f:<{final_width}}  {_spread_text(p['best_accuracy'])}")
+    if summary["best_point"] is not None:
+        lines.append("* the best point: the highest mean final accuracy among points whose runs all finished")
+    return lines
+
+
+def sweep_stopped_line(signum: int, finished: int, total: int, folder: Path) -> str:
+    return (f"Stopped by {signal.Signals(signum).name}: {finished} of {total} runs have finished and are kept in "
+            f"{folder} (the others keep their last epoch); run the same command again to continue")

@@ -50,6 +50,15 @@ class StopOnSignals:
             signal.signal(s, handler)
 
 
+class StopAtOnce(StopOnSignals):
+    """SIGINT and SIGTERM raise `Stopped` at once: for a process that only waits on others, which
+    have nothing half-done of its own to finish."""
+
+    def _record(self, signum: int, frame: Any) -> None:
+        super()._record(signum, frame)
+        raise Stopped(signum)
+
+
 class EpochProgress:
     """One tqdm bar per epoch on stderr; silent when quiet or when stderr is not a terminal."""
 

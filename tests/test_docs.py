@@ -70,6 +70,11 @@ def test_shipped_config_trains_the_books_network():
 def test_every_shipped_config_is_valid():
     from nnbp.config import build_config, read_config_file
 
+    from nnbp.sweep import plan
+
     for path in sorted((ROOT / "configs").glob("*.yaml")):
+        if "sweep" in read_config_file(path):
+            assert plan(path, []).folder == Path("runs") / f"{path.stem}-sweep"
+            continue
         config = build_config(read_config_file(path), {}, str(path))
         assert config.output == f"runs/{path.stem}", path  # each writes to a folder of its own name

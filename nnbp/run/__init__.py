@@ -44,13 +44,15 @@ class Run:
         self.velocity = velocity
 
     @classmethod
-    def start(cls, config: TrainConfig, dataset: Dataset, *, force: bool = False, source: str = "config") -> Run:
-        """A new run of `config` on `dataset` in the folder `config.output`, its config recorded.
+    def start(cls, config: TrainConfig, dataset: Dataset, *, force: bool = False, source: str = "config",
+              at: Path | None = None) -> Run:
+        """A new run of `config` on `dataset` in the folder `config.output` (or `at`, a stand-in folder
+        whose files will be moved there), its config recorded.
 
         The config is checked against the data before anything is written (errors name `source`).
         """
         check_against_data(config, dataset, source)
-        folder = RunFolder.create(Path(config.output), force)
+        folder = RunFolder.create(at or Path(config.output), force)
         try:
             folder.write_config(config)
         except BaseException:

@@ -75,3 +75,27 @@ def compare(run_dirs: list[Path], path: Path) -> Path:
     plot.require_pyplot()
     plot.plot_runs([(str(d), read_history(d / "history.json")) for d in run_dirs], path)
     return path
+
+
+def draw_sweep(sweep_dir: Path, path: Path | None = None) -> Path:
+    """A sweep's grid points side by side, each from its runs that trained at least one epoch."""
+    from nnbp import plot
+    from nnbp.sweep.summary import read_summary
+
+    plot.require_pyplot()
+    summary = read_summary(sweep_dir)
+    points: dict[str, list] = {}
+    for run in summary["runs"]:
+        label = ", ".join(f"{k}={v}" for k, v in run["values"].items()) or "seeds"
+        history_file = sweep_dir / run["folder"] / "history.json"
+        points.setdefault(label, [])
+        if history_file.exists():
+            history = read_history(history_file)
+            if history.epochs:
+                points[label].append(history)
+    drawn = [(label, runs) for label, runs in points.items() if runs]
+    if not drawn:
+        raise NnbpError(f"{sweep_dir}: none of the sweep's runs has trained an epoch yet")
+    path = path or sweep_dir / "sweep.png"
+    plot.plot_sweep(drawn, f"{sweep_dir}: {summary.get('config')}", path)
+    return path

@@ -59,8 +59,13 @@ def save_weights(path: Path, network: Network, meta: dict[str, Any], extra: dict
     write_atomic(path, lambda f: write_network(f, network, meta, extra))
 
 
-def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
-    """A network and its metadata from a `weights.npz`; every defect is a one-line `NnbpError`."""
+def read_meta(path: Path) -> dict[str, Any]:
+    """The metadata of a `weights.npz` alone (no weights are read), its format checked."""
+    return _read_head(path)[1]
+
+
+def _read_head(path: Path) -> tuple[np.ndarray, dict[str, Any]]:
+    """A `weights.npz`'s layer sizes and metadata."""
     arrays = read_npz(path, WHAT, ["sizes", "meta"], max_bytes=MAX_META_BYTES)
     if arrays["meta"].ndim != 0 or arrays["meta"].dtype.kind != "U":
         raise NnbpError(f"{path}: 'meta' is not a JSON string")
@@ -72,6 +77,12 @@ def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
             f"{path}: weights format {meta.get('format')!r} is not the format {FORMAT_VERSION} "
             "this nnbp reads; upgrade nnbp or re-train"
         )
+    return arrays["sizes"], meta
+
+
+def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
+    """A network and its metadata from a `weights.npz`; every defect is a one-line `NnbpError`."""
+    sizes_arr, meta = _read_head(path)
     cost_name = meta.get("cost")
     if not isinstance(cost_name, str) or cost_name not in COSTS:
         raise NnbpError(f"{path}: meta: cost {cost_name!r} is not one of {', '.join(COSTS)}")
@@ -79,7 +90,6 @@ def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
         raise NnbpError(f"{path}: meta: input_scale {scale!r} is not a positive number")
 
-    sizes_arr = arrays["sizes"]
     if sizes_arr.ndim != 1 or not 2 <= len(sizes_arr) <= MAX_LAYERS or sizes_arr.dtype.kind not in "iu" \
             or sizes_arr.min() < 1:
         raise NnbpError(f"{path}: 'sizes' is not a list of 2 to {MAX_LAYERS} positive layer sizes")

@@ -1,0 +1,130 @@
+"""One run of a sweep as a worker does it, in a local process or on a Dask worker: start or resume
+the run in its folder and say how it ended. Every error becomes a failed `Outcome`, never an
+exception, so one bad point cannot stop the others.
+
+A worker trains with one BLAS thread (the point's config says `threads: 1`; `pin_one_thread` also
+holds the whole process to it), so N workers keep N cores busy and a run's weights are the same
+whichever worker, machine or N trains it.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from threadpoolctl import threadpool_limits
+
+from nnbp.config import build_config
+from nnbp.data import load_dataset
+from nnbp.data.dataset import Dataset
+from nnbp.errors import NnbpError
+from nnbp.run import History, Run
+from nnbp.run.folder import RUN_FILES
+from nnbp.training import Diverged
+
+START, RESUME = "start", "resume"
+
+
+@dataclass
+class Outcome:
+    """How a run ended: `finished`, `failed` (with its one-line reason) or `interrupted`, and its figures."""
+
+    status: str
+    reason: str | None = None
+    evaluated_on: str | None = None
+    epochs: int = 0
+    final_accuracy: float | None = None
+    best_accuracy: float | None = None
+    best_epoch: int | None = None
+    test_accuracy: float | None = None  # the last epoch's network on the test split
+    best_test_accuracy: float | None = None  # best.npz's network on the test split
+    seconds: float | None = None  # the time this sweep spent on it; None for a run found finished
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def of(cls, history: History, status: str, reason: str | None = None, seconds: float | None = None) -> Outcome:
+        best = history.best
+        return cls(
+            status, reason, history.evaluated_on, len(history.epochs),
+            history.epochs[-1].accuracy if history.epochs else None,
+            best.accuracy if best else None, best.epoch if best else None,
+            (history.test or {}).get("accuracy"), (history.best_test or {}).get("accuracy"), seconds,
+        )
+
+
+def diverged_reason(history: History, eta: float) -> str:
+    """The one line a diverged run is recorded with."""
+    d = history.diverged or {}
+    return str(Diverged(d.get("epoch", 0), d.get("mini_batch"), eta))
+
+
+def pin_one_thread() -> None:
+    """A local worker process: one BLAS thread throughout; Ctrl-C is the parent's to handle, and the
+    parent's SIGTERM ends the worker through its `with` blocks (so the run folder's lock is let go)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit)
+    threadpool_limits(1)
+
+
+def _exit(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@functools.lru_cache(maxsize=2)
+def _dataset(name: str, validation_size: int | None) -> Dataset:
+    """A dataset read once per worker process, for all the runs it trains."""
+    return load_dataset(name, validation_size)
+
+
+def train_point(config: dict[str, Any], action: str, dataset: Dataset | None = None,
+                at: Path | None = None) -> Outcome:
+    """Start (`START`) or resume (`RESUME`) the run of `config` (checked as the sweep wrote it) in its
+    output folder, or in `at`, and train it to the end."""
+    began = time.perf_counter()
+    run = None
+    try:
+        cfg = build_config(config, {}, "sweep")
+        data = dataset or _dataset(cfg.dataset, cfg.validation_size)
+        if action == RESUME:
+            run = Run.resume(at or Path(cfg.output), cfg.epochs)
+        else:
+            run = Run.start(cfg, data, force=True, at=at)
+        with run:
+            history = run.train(data)
+        return Outcome.of(history, "finished", seconds=time.perf_counter() - began)
+    except Diverged:
+        assert run is not None
+        return Outcome.of(run.history, "failed", diverged_reason(run.history, run.config.eta),
+                          time.perf_counter() - began)
+    except NnbpError as e:
+        failed = Outcome.of(run.history, "failed") if run is not None else Outcome("failed")
+        failed.reason, failed.seconds = str(e), time.perf_counter() - began
+        return failed
+    except Exception as e:  # a bug, or the machine: recorded with the run, the sweep goes on
+        return Outcome("failed", f"unexpected {type(e).__name__}: {str(e)[:200]}",
+                       seconds=time.perf_counter() - began)
+
+
+def train_point_remote(config: dict[str, Any], action: str, files: dict[str, bytes],
+                       dataset: Dataset) -> tuple[Outcome, dict[str, bytes]]:
+    """`train_point` on a machine that does not see the sweep's folder: the run's files (a checkpoint
+    to resume from) come in as bytes, train in a temporary folder, and go back as bytes."""
+    limits = threadpool_limits(1)  # a Dask worker thread: no signals to set
+    try:
+        with tempfile.TemporaryDirectory(prefix="nnbp-sweep-") as tmp:
+            folder = Path(tmp)
+            for name, data in files.items():
+                if name in RUN_FILES:
+                    (folder / name).write_bytes(data)
+            outcome = train_point(config, action, dataset, at=folder)
+            back = {name: (folder / name).read_bytes() for name in RUN_FILES if (folder / name).is_file()}
+    finally:
+        limits.restore_original_limits()
+    return outcome, back
