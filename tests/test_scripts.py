@@ -1,5 +1,5 @@
 """scripts/: bench.py refuses bad options in one line before it loads any data, and runs on the bundled
-sample; compare_installs.py times two interpreters side by side."""
+sample; compare_installs.py times two interpreters side by side; sweep_bench.py times nnbp sweep."""
 
 import subprocess
 import sys
@@ -75,3 +75,13 @@ def test_threads_script_times_each_setting_in_a_process_of_its_own():
     assert result.returncode == 0, result.stderr
     row = result.stdout.splitlines()[-1].split()
     assert row[:3] == ["784,5,10", "float32", "100"] and len(row) == 5
+
+
+def test_sweep_bench_times_the_three_ways_and_the_overhead():
+    pytest.importorskip("distributed")
+    result = subprocess.run([sys.executable, str(SCRIPTS / "sweep_bench.py"), "--rounds", "1", "--runs", "2",
+                             "--epochs", "1", "--tiny-runs", "2"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "2 runs of mnist-sample.yaml, 1 epochs each" in out and "-j 2 / -j 1: " in out and "dask / -j 2: " in out
+    assert "2 runs of one epoch: nnbp sweep -j 1 " in out and "plain loop" in out

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from conftest import cli_runner
 from nnbp.cli import main
@@ -65,13 +66,25 @@ def assert_same_weights(a: Path, b: Path) -> None:
         assert np.array_equal(wa[key], wb[key]), (a, b, key)
 
 
+def interrupt_after_one_epoch(run_dir: Path) -> None:
+    """Train the run in `run_dir` afresh and stop it after its first epoch, as a killed worker leaves it."""
+    config = build_config(yaml.safe_load((run_dir / "config.yaml").read_text()), {}, str(run_dir))
+    dataset = load_dataset(config.dataset, config.validation_size)
+
+    def stop(result):
+        raise KeyboardInterrupt
+
+    with Run.start(config, dataset, force=True, at=run_dir) as run, pytest.raises(KeyboardInterrupt):
+        run.train(dataset, on_epoch=stop)
+
+
 def test_a_sweep_is_ordinary_runs_and_a_summary(runner, config, tmp_path):
     result = sweep(runner, config, tmp_path / "s", "-j", "2")
     folder = tmp_path / "s"
     assert sorted(p.name for p in folder.iterdir()) == sorted(NAMES + ["summary.csv", "summary.json"])
     for name in NAMES:
         assert f"] {name}: finished; test accuracy " in result.stdout
-    recorded = build_config(__import__("yaml").safe_load((folder / NAMES[3] / "config.yaml").read_text()), {}, "x")
+    recorded = build_config(yaml.safe_load((folder / NAMES[3] / "config.yaml").read_text()), {}, "x")
     assert recorded.eta == 3.0 and recorded.seed == 1 and recorded.threads == 1 and recorded.epochs == 2
     assert Path(recorded.output) == folder / NAMES[3]
 
@@ -118,13 +131,20 @@ def test_a_dask_cluster_trains_the_same_weights(runner, config, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=":0") as cluster:
         result = sweep(runner, config, tmp_path / "dask", "--scheduler", cluster.scheduler_address)
-    assert result.stdout.count(": finished; ") == 4
-    for name in NAMES:
-        assert_same_weights(tmp_path / "here" / name, tmp_path / "dask" / name)
-        assert sorted(p.name for p in (tmp_path / "dask" / name).iterdir()) == \
-            ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
-    here, dask = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("here", "dask"))
-    assert [{**r, "seconds": 0} for r in dask["runs"]] == [{**r, "seconds": 0} for r in here["runs"]]
+        assert result.stdout.count(": finished; ") == 4
+        for name in NAMES:
+            assert_same_weights(tmp_path / "here" / name, tmp_path / "dask" / name)
+            assert sorted(p.name for p in (tmp_path / "dask" / name).iterdir()) == \
+                ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
+        here, dask = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("here", "dask"))
+        assert [{**r, "seconds": 0} for r in dask["runs"]] == [{**r, "seconds": 0} for r in here["runs"]]
+
+        # an interrupted run here is resumed on the cluster from its checkpoint, sent with it
+        interrupt_after_one_epoch(tmp_path / "dask" / NAMES[1])
+        again = sweep(runner, config, tmp_path / "dask", "--scheduler", cluster.scheduler_address)
+    assert again.stdout.count("; found so") == 3 and f"] {NAMES[1]}: finished" in again.stdout
+    assert_same_weights(tmp_path / "here" / NAMES[1], tmp_path / "dask" / NAMES[1])
+    assert not list((tmp_path / "dask" / NAMES[1]).glob(".nnbp*"))
 
 
 def test_an_unreachable_scheduler_is_one_line_before_anything_is_written(runner, config, tmp_path, monkeypatch):
@@ -144,15 +164,7 @@ def test_a_second_sweep_skips_finished_runs_and_resumes_interrupted_ones(runner,
     sweep(runner, config, tmp_path / "whole", "-j", "2")
     sweep(runner, config, tmp_path / "s", "-j", "2")
     folder = tmp_path / "s"
-    # one run interrupted after its first epoch: as a killed worker leaves it
-    interrupted = build_config(__import__("yaml").safe_load((folder / NAMES[1] / "config.yaml").read_text()), {}, "x")
-    dataset = load_dataset("mnist-sample")
-
-    def stop(result):
-        raise KeyboardInterrupt
-
-    with Run.start(interrupted, dataset, force=True) as run, pytest.raises(KeyboardInterrupt):
-        run.train(dataset, on_epoch=stop)
+    interrupt_after_one_epoch(folder / NAMES[1])
     finished_before = {n: (folder / n / "weights.npz").stat().st_mtime_ns for n in NAMES if n != NAMES[1]}
 
     result = sweep(runner, config, folder, "-j", "2")

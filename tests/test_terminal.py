@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from nnbp import terminal
-from nnbp.terminal import EpochProgress, StopOnSignals, Stopped, byte_bar, fetch_noting
+from nnbp.terminal import EpochProgress, StopAtOnce, StopOnSignals, Stopped, byte_bar, fetch_noting
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -24,6 +24,15 @@ def test_a_signal_is_only_recorded_until_check_raises(signum):
         assert raised.value.signum == signum
         assert signal.getsignal(signum) is before  # a second signal gets the default behaviour
     assert signal.getsignal(signum) is before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_stop_at_once_raises_from_the_signal_itself(signum):
+    before = signal.getsignal(signum)
+    with pytest.raises(Stopped) as raised, StopAtOnce():
+        os.kill(os.getpid(), signum)
+        raise AssertionError("the signal did not stop the block")
+    assert raised.value.signum == signum and signal.getsignal(signum) is before
 
 
 def test_handlers_are_restored_on_exit_without_a_signal():
