@@ -8,6 +8,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import fields
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -235,7 +236,7 @@ Examples:
 @click.option("--force", is_flag=True, help="Train every run afresh, replacing what the sweep's folder holds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (run lines go to stderr).")
 @click.option("--quiet", "-q", is_flag=True, help="Print no line per run.")
-@lambda command: config_options(command, leave_out=("output", "threads"))
+@partial(config_options, leave_out=("output", "threads"))
 def sweep(config_path: Path, grid: tuple[str, ...], seeds: str | None, jobs: int | None, output: Path | None,
           scheduler: str | None, force: bool, as_json: bool, quiet: bool, **options: Any) -> None:
     from nnbp.sweep import plan

@@ -68,6 +68,36 @@ def test_a_refused_run_leaves_no_folder_it_made(tmp_path):
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.yaml"]
 
 
+def test_files_come_back_from_another_machine_whole_checkpoint_last_and_only_a_runs(tmp_path, monkeypatch):
+    import errno
+
+    from nnbp import files
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "best.npz").write_bytes(b"an older run's")
+    written = []
+    real_replace = files.os.replace
+    monkeypatch.setattr(files.os, "replace", lambda src, dst: (written.append(os.path.basename(dst)),
+                                                               real_replace(src, dst)))
+    sent = {"weights.npz": b"w", "history.json": b"{}", "config.yaml": b"c", "../escape": b"x", ".bashrc": b"x"}
+    with RunFolder.make(tmp_path / "run") as folder:
+        written.clear()  # the lock's pid file
+        folder.write_files(sent)
+    assert sorted(written) == ["config.yaml", "history.json", "weights.npz"] and written[-1] == "weights.npz"
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.yaml", "history.json", "weights.npz"]
+    assert not (tmp_path / "escape").exists() and (tmp_path / "run" / "weights.npz").read_bytes() == b"w"
+
+    def full_disk(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with RunFolder.make(tmp_path / "run") as folder, pytest.raises(NnbpError) as e:
+        monkeypatch.setattr(files.os, "replace", full_disk)
+        folder.write_files({"weights.npz": b"new"})
+    monkeypatch.setattr(files.os, "replace", real_replace)
+    assert str(e.value).endswith("weights.npz: cannot write (No space left on device); the files already there are intact")
+    assert (tmp_path / "run" / "weights.npz").read_bytes() == b"w"
+
+
 def test_temporary_files_a_killed_run_left_are_removed_by_the_next(tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / ".nnbp-tmp-weights.npz.1a2b3c4d").write_bytes(b"half a file")

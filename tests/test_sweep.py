@@ -230,6 +230,14 @@ def test_bad_input_is_refused_with_one_line_before_anything_runs(runner, config,
     assert not (tmp_path / "s").exists()
 
 
+def test_an_output_that_is_a_file_is_refused_with_one_line(runner, config, tmp_path):
+    (tmp_path / "s").write_text("not a folder")
+    result = runner.invoke(main, ["sweep", str(config), "-o", str(tmp_path / "s"), *GRID])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: output: {tmp_path / 's'} exists and is not a folder\n"
+    assert (tmp_path / "s").read_text() == "not a folder"
+
+
 def test_the_runs_at_once_must_fit_the_memory_limit(runner, config, tmp_path, monkeypatch):
     monkeypatch.setenv("NNBP_MAX_MEMORY", "40M")  # one run fits, two at once do not
     result = runner.invoke(main, ["sweep", str(config), "-o", str(tmp_path / "s"), *GRID, "-j", "2"])

@@ -79,9 +79,8 @@ class RunFolder:
         return self.path / "history.csv"
 
     @classmethod
-    def create(cls, output: Path, force: bool) -> RunFolder:
-        """The folder for a new run, created if missing and locked. An existing run there is refused
-        unless `force`, and then its files are removed, so the folder only ever describes one run."""
+    def make(cls, output: Path) -> RunFolder:
+        """The folder `output`, created if missing (with its parents) and locked."""
         output = output.expanduser()
         try:
             if output.exists() and not output.is_dir():
@@ -92,6 +91,14 @@ class RunFolder:
             raise NnbpError(f"output: cannot create {str(output)[:200]} ({_path_problem(e)})") from None
         folder = cls(output, created[::-1])
         folder.lock()
+        return folder
+
+    @classmethod
+    def create(cls, output: Path, force: bool) -> RunFolder:
+        """The folder for a new run, created if missing and locked. An existing run there is refused
+        unless `force`, and then its files are removed, so the folder only ever describes one run."""
+        folder = cls.make(output)
+        output = folder.path
         try:
             existing = [f for f in RUN_FILES if (output / f).exists()]
             if existing and not force:
@@ -187,6 +194,15 @@ class RunFolder:
         meta = {"nnbp": __version__, **data, "config": config.to_dict(), "epoch": epoch}
         with _writing(self.best):
             save_weights(self.best, network, meta)
+
+    def write_files(self, files: dict[str, bytes]) -> None:
+        """A run's files as another machine wrote them, replacing the folder's; the checkpoint last,
+        as it says how far the run got."""
+        for name in sorted(set(files) & set(RUN_FILES), key=lambda n: n == "weights.npz"):
+            with _writing(self.path / name):
+                write_atomic(self.path / name, files[name])
+        for name in set(RUN_FILES) - set(files):
+            (self.path / name).unlink(missing_ok=True)
 
     def save_history(self, history: History) -> None:
         with _writing(self.history):

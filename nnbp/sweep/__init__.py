@@ -13,6 +13,7 @@ while a sweep works in it. This package prints nothing.
 from __future__ import annotations
 
 import multiprocessing
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -21,7 +22,6 @@ from nnbp.config import TrainConfig, build_config, check_against_data, read_conf
 from nnbp.data import Fetch, load_dataset
 from nnbp.data.dataset import Dataset
 from nnbp.errors import NnbpError
-from nnbp.files import write_atomic
 from nnbp.limits import describe, memory_limit
 from nnbp.run import History
 from nnbp.run.history import read_history
@@ -29,7 +29,7 @@ from nnbp.run.folder import RUN_FILES, RunFolder
 from nnbp.run.weights import read_meta
 from nnbp.sweep.grid import Point, parse_grid_option, parse_seeds, parse_sweep_section, points
 from nnbp.sweep.summary import read_summary, summarize, write_summary
-from nnbp.sweep.worker import RESUME, START, Outcome, diverged_reason, pin_one_thread, train_point, train_point_remote
+from nnbp.sweep.worker import RESUME, START, Outcome, diverged_reason, start_worker, train_point, train_point_remote
 from nnbp.threads import cpu_count
 
 __all__ = ["Sweep", "Point", "Outcome", "plan", "read_summary"]
@@ -56,20 +56,15 @@ class Sweep:
         An exception (Ctrl-C) stops the workers; the summary written then records the runs not
         finished as interrupted, and the exception goes on."""
         jobs = jobs or cpu_count()
-        client = _connect(scheduler) if scheduler else None
-        try:
-            created = [p for p in [self.folder, *self.folder.parents] if not p.exists()]
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise NnbpError(f"--output: cannot create {self.folder} ({e.strerror})") from None
-        lock = RunFolder(self.folder, created[::-1])
-        lock.lock()
-        try:
-            todo, outcomes = self._todo(force, 1 if client else jobs)
-        except BaseException:
-            lock.close(refused=True)
-            raise
-        try:
+        with ExitStack() as stack:
+            client = stack.enter_context(_connect(scheduler)) if scheduler else None
+            lock = RunFolder.make(self.folder)
+            try:
+                todo, outcomes = self._todo(force, 1 if client else jobs)
+            except BaseException:
+                lock.close(refused=True)  # nothing ran: leave no folder behind
+                raise
+            stack.enter_context(lock)
             for point in self.points:
                 if point.name in outcomes and on_outcome is not None:
                     on_outcome(point, outcomes[point.name])
@@ -88,10 +83,6 @@ class Sweep:
                 summary = self._summary(outcomes)
                 write_summary(self.folder, summary)
             return summary
-        finally:
-            lock.close()
-            if client is not None:
-                client.close()
 
     def _todo(self, force: bool, at_once: int) -> tuple[list[tuple[Point, str]], dict[str, Outcome]]:
         """The runs to start or resume, and the outcomes of those found ended; refused (before any run
@@ -215,7 +206,7 @@ def _here(todo: list[tuple[Point, str]], jobs: int, done: OnOutcome) -> None:
     this process has), each pinned to one BLAS thread."""
     context = multiprocessing.get_context("spawn")
     tasks = [(i, p.config.to_dict(), action) for i, (p, action) in enumerate(todo)]
-    pool = context.Pool(min(jobs, len(todo)), initializer=pin_one_thread)
+    pool = context.Pool(min(jobs, len(todo)), initializer=start_worker)
     try:
         for i, outcome in pool.imap_unordered(_train_task, tasks):
             done(todo[i][0], outcome)
@@ -268,23 +259,14 @@ def _on_cluster(todo: list[tuple[Point, str]], client: Any, datasets: dict, done
             except Exception as e:  # a worker lost, say: the run failed, the sweep goes on
                 outcome, files = Outcome("failed", f"on the cluster: {type(e).__name__}: {str(e)[:200]}"), {}
             if files:
-                _store(Path(point.config.output), files)
+                try:
+                    with RunFolder.make(Path(point.config.output)) as folder:
+                        folder.write_files(files)
+                except NnbpError as e:  # this run's folder: the others may still be written
+                    outcome = Outcome("failed", str(e))
             done(point, outcome)
     except BaseException:
         client.cancel(list(futures))
         raise
 
 
-def _store(path: Path, files: dict[str, bytes]) -> None:
-    """A run's files, come back from a worker, into its folder; the checkpoint last (it says how far
-    the run got)."""
-    path.mkdir(parents=True, exist_ok=True)
-    folder = RunFolder(path)
-    folder.lock()
-    try:
-        for name in sorted(files, key=lambda n: n == "weights.npz"):
-            write_atomic(path / name, files[name])
-        for name in set(RUN_FILES) - set(files):
-            (path / name).unlink(missing_ok=True)
-    finally:
-        folder.close()

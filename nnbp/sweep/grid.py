@@ -37,7 +37,10 @@ def split_values(text: str) -> list[str]:
     """'a,b,[c,d],{e: 1, f: 2}' as ['a', 'b', '[c,d]', '{e: 1, f: 2}']: commas inside brackets stay."""
     parts, depth, current = [], 0, ""
     for char in text:
-        depth += char in "[{(" and 1 or char in "]})" and -1 or 0
+        if char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
         if char == "," and depth == 0:
             parts.append(current)
             current = ""

@@ -62,8 +62,11 @@ def summarize(source: str, grid: dict[str, list[Any]], seeds: list[int], runs: l
 
 def write_summary(folder: Path, summary: dict) -> None:
     """`summary.json` and `summary.csv` in the sweep's folder, each written whole or not at all."""
-    write_json_atomic(folder / SUMMARY_JSON, summary)
-    write_atomic(folder / SUMMARY_CSV, summary_csv(summary).encode())
+    try:
+        write_json_atomic(folder / SUMMARY_JSON, summary)
+        write_atomic(folder / SUMMARY_CSV, summary_csv(summary).encode())
+    except OSError as e:
+        raise NnbpError(f"{folder}: cannot write the sweep's summary ({e.strerror or e}); its runs are intact") from None
 
 
 def summary_csv(summary: dict) -> str:

@@ -2,9 +2,9 @@
 the run in its folder and say how it ended. Every error becomes a failed `Outcome`, never an
 exception, so one bad point cannot stop the others.
 
-A worker trains with one BLAS thread (the point's config says `threads: 1`; `pin_one_thread` also
-holds the whole process to it), so N workers keep N cores busy and a run's weights are the same
-whichever worker, machine or N trains it.
+A worker trains with one BLAS thread (the point's config says `threads: 1`; `start_worker` also
+holds a local worker process to it), so N workers keep N cores busy and a run's weights are the
+same whichever worker, machine or N trains it.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def diverged_reason(history: History, eta: float) -> str:
     return str(Diverged(d.get("epoch", 0), d.get("mini_batch"), eta))
 
 
-def pin_one_thread() -> None:
+def start_worker() -> None:
     """A local worker process: one BLAS thread throughout; Ctrl-C is the parent's to handle, and the
     parent's SIGTERM ends the worker through its `with` blocks (so the run folder's lock is let go)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
