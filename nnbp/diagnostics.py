@@ -17,7 +17,7 @@ import numpy as np
 
 from nnbp.backprop import Gradient, Workspaces, backprop
 from nnbp.network import Network
-from nnbp.limits import forward_chunk
+from nnbp.system.memory import forward_chunk
 
 Array = np.ndarray
 SATURATION = 0.01  # σ'(z) below 1% of its largest value: a saturated neuron (for relu: a dead one)
@@ -27,11 +27,13 @@ PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}
 
 @dataclass(frozen=True)
 class LayerDiagnostics:
-    """One layer of neurons l (1 = the first hidden layer), fed by w^l = weights_{l−1}, over one epoch."""
+    """One layer l of neurons over one epoch, numbered as in the book (2 = the first layer after the
+    input), with the weights w^l = `weights[j]` for j = l − 2 that feed it."""
 
     layer: int
     mean_abs_delta: float  # probe: mean |δ_j^{x,l}| over the probe's examples and the layer's neurons
     mean_grad_w_norm: float  # mean over the epoch's mini-batches of ‖∂C/∂w^l‖ (Frobenius)
+    mean_grad_w_rms: float  # the same per weight, ‖∂C/∂w^l‖ / √(weights in w^l): comparable across layers
     mean_grad_b_norm: float  # the same for ‖∂C/∂b^l‖
     saturated_share: float | None  # probe: share of (neuron, example) with σ'(z) < 1% of its max
     near_zero_input_share: float  # probe: share of the inputs a^{l−1} to this layer with |a| < 0.01
@@ -48,12 +50,12 @@ def probe(network: Network, X: Array, chunk: int | None = None) -> tuple[list[fl
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for columns in _chunks(X.shape[1], chunk or forward_chunk(network.sizes, network.dtype)):
             a = X[:, columns]
-            for l, (w, b, sigma) in enumerate(zip(network.weights, network.biases, network.sigmas)):
-                near_zero_count[l] += int(np.count_nonzero(np.abs(a) < NEAR_ZERO))
+            for j, (w, b, sigma) in enumerate(zip(network.weights, network.biases, network.sigmas)):
+                near_zero_count[j] += int(np.count_nonzero(np.abs(a) < NEAR_ZERO))
                 z = w @ a + b
                 a = sigma.fn(z)
                 if sigma.name in PRIME_MAX:
-                    saturated_count[l] += int(np.count_nonzero(sigma.prime(z, a) < SATURATION * PRIME_MAX[sigma.name]))
+                    saturated_count[j] += int(np.count_nonzero(sigma.prime(z, a) < SATURATION * PRIME_MAX[sigma.name]))
     k = X.shape[1]
     near_zero = [count / (k * n_in) for count, n_in in zip(near_zero_count, network.sizes[:-1])]
     saturated = [count / (k * n) if sigma.name in PRIME_MAX else None  # softmax: no element-wise σ'
@@ -81,11 +83,11 @@ def _chunks(k: int, chunk: int) -> list[slice]:
 
 class Recorder:
     """Accumulates one epoch's per-layer figures: gradient norms from every step, the rest on a probe
-    batch (X (n_0, k), Y (n_L, k), fixed for the run) at the epoch's end, in training's `workspaces`
-    if given (their gradient arrays are spent by then)."""
+    batch (X (n_0, k), Y (n_L, k), fixed for the run) at the epoch's end."""
 
-    def __init__(self, network: Network, probe_X: Array, probe_Y: Array, workspaces: Workspaces | None = None) -> None:
-        self.network, self.probe_X, self.probe_Y, self.workspaces = network, probe_X, probe_Y, workspaces
+    def __init__(self, network: Network, probe_X: Array, probe_Y: Array) -> None:
+        self.network, self.probe_X, self.probe_Y = network, probe_X, probe_Y
+        self.workspaces = Workspaces(network)
         self._reset()
 
     def _reset(self) -> None:
@@ -97,9 +99,9 @@ class Recorder:
     def record_step(self, gradient: Gradient, m: int) -> None:
         """Take the norms of one step's gradient Σ_x ∇C_x over a batch of m examples, before the step."""
         nabla_b, nabla_w = gradient
-        for l, (nb, nw) in enumerate(zip(nabla_b, nabla_w)):
-            self.grad_w[l] += math.sqrt(np.vdot(nw, nw)) / m  # ∂C/∂w = Σ_x ∇C_x / m
-            self.grad_b[l] += math.sqrt(np.vdot(nb, nb)) / m
+        for j, (nb, nw) in enumerate(zip(nabla_b, nabla_w)):
+            self.grad_w[j] += math.sqrt(np.vdot(nw, nw)) / m  # ∂C/∂w = Σ_x ∇C_x / m
+            self.grad_b[j] += math.sqrt(np.vdot(nb, nb)) / m
         self.batches += 1
 
     def end_epoch(self) -> list[LayerDiagnostics]:
@@ -109,46 +111,50 @@ class Recorder:
         batches = max(self.batches, 1)
         layers = [
             LayerDiagnostics(
-                layer=l + 1,
-                mean_abs_delta=abs_delta[l],
-                mean_grad_w_norm=self.grad_w[l] / batches,
-                mean_grad_b_norm=self.grad_b[l] / batches,
-                saturated_share=saturated[l],
-                near_zero_input_share=near_zero[l],
+                layer=j + 2,
+                mean_abs_delta=abs_delta[j],
+                mean_grad_w_norm=self.grad_w[j] / batches,
+                mean_grad_w_rms=self.grad_w[j] / batches / math.sqrt(self.network.weights[j].size),
+                mean_grad_b_norm=self.grad_b[j] / batches,
+                saturated_share=saturated[j],
+                near_zero_input_share=near_zero[j],
             )
-            for l in range(len(self.network.weights))
+            for j in range(len(self.network.weights))
         ]
         self._reset()
         return layers
 
 
-def explain_slowest(epochs: list[dict], sizes: list[int]) -> str | None:
-    """One sentence naming the layer whose weights learned slowest over the run, and why."""
+@dataclass(frozen=True)
+class SlowestLayer:
+    """The layer whose weights learned slowest over a run, judged per weight, and what BP1–BP4 blame."""
+
+    layer: int  # in the book's numbering (2 = the first layer after the input)
+    n_in: int
+    n_out: int
+    grad_w_rms: float  # its mean ‖∂C/∂w‖ / √(weights), over the recorded epochs
+    fastest_layer: int | None  # the layer that learned fastest, when another
+    fastest_grad_w_rms: float | None
+    saturated_share: float | None  # its neurons with σ'(z) ≈ 0 (BP1, BP2)
+    near_zero_input_share: float  # the activations feeding it that were near zero (BP4)
+
+
+def slowest_layer(epochs: list[dict], sizes: list[int]) -> SlowestLayer | None:
+    """From a run's epochs (as history records them), the layer whose weights learned slowest, per weight;
+    None when the run recorded no diagnostics."""
     records = [e["diagnostics"] for e in epochs if e.get("diagnostics")]
     if not records:
         return None
-    n_layers = len(records[0])
 
-    def mean(key: str, l: int) -> float:
-        values = [r[l][key] for r in records if r[l][key] is not None]
+    def mean(key: str, j: int) -> float:
+        values = [r[j][key] for r in records if r[j].get(key) is not None]
         return sum(values) / len(values) if values else float("nan")
 
-    # per-weight size of the gradient: ‖∂C/∂w‖ / √(number of weights), comparable across layers
-    rates = [mean("mean_grad_w_norm", l) / np.sqrt(sizes[l] * sizes[l + 1]) for l in range(n_layers)]
-    slow = int(np.argmin(rates))
-    fast = int(np.argmax(rates))
+    rates = [mean("mean_grad_w_norm", j) / math.sqrt(sizes[j] * sizes[j + 1]) for j in range(len(records[0]))]
+    slow, fast = int(np.argmin(rates)), int(np.argmax(rates))
     saturated = mean("saturated_share", slow)
-    near_zero = mean("near_zero_input_share", slow)
-    reasons = []
-    if saturated == saturated and saturated >= 0.3:
-        reasons.append(f"{100 * saturated:.0f}% of its neurons were saturated (σ′(z) ≈ 0 shrinks δ: BP1, BP2)")
-    if near_zero >= 0.3:
-        reasons.append(f"{100 * near_zero:.0f}% of the activations feeding it were near zero "
-                       "(∂C/∂w = a_in·δ_out: BP4)")
-    if not reasons:
-        reasons.append("the error δ reaching it was small, though few of its neurons were saturated "
-                       "and few of its inputs near zero")
-    name = f"layer {slow + 1} ({sizes[slow]} → {sizes[slow + 1]})"
-    compare = (f", against {rates[fast]:.1e} in layer {fast + 1}" if fast != slow else "")
-    return (f"The weights into {name} learned slowest: their gradient averaged {rates[slow]:.1e} per "
-            f"weight{compare}, because " + " and ".join(reasons) + ".")
+    return SlowestLayer(
+        slow + 2, sizes[slow], sizes[slow + 1], rates[slow], fast + 2 if fast != slow else None,
+        rates[fast] if fast != slow else None, saturated if saturated == saturated else None,
+        mean("near_zero_input_share", slow),
+    )

@@ -23,7 +23,8 @@ TOLERANCE = 1e-5  # float64, ε = 1e-6: smooth networks show 1e-8 or less; a wro
 
 @dataclass(frozen=True)
 class LayerCheck:
-    """The largest relative errors in one layer's weights w^l and biases b^l (index as in weights_i)."""
+    """The largest relative errors in one layer's weights w^l and biases b^l, the layer numbered as in
+    the book (2: the first weight matrix, `weights[0]`)."""
 
     layer: int
     weights_checked: int
@@ -125,9 +126,9 @@ def gradcheck(
     share = 1.0 if n_params is None or n_params >= total else n_params / total
     floor = noise_floor(mean_cost(network, X, Y), eps, tolerance)
     layers, checked, fd_seconds = [], 0, 0.0
-    for l, (w, b) in enumerate(zip(network.weights, network.biases)):
+    for j, (w, b) in enumerate(zip(network.weights, network.biases)):
         errors = {}
-        for name, param, grad in (("weights", w, nabla_w[l]), ("biases", b, nabla_b[l])):
+        for name, param, grad in (("weights", w, nabla_w[j]), ("biases", b, nabla_b[j])):
             idx = sample(param.size, share, rng)
             flat = param.reshape(-1)  # a view: changing flat[i] changes the network
             numeric = np.empty(len(idx))
@@ -144,7 +145,7 @@ def gradcheck(
             errors[name] = (len(idx), param.size,
                             float(relative_errors(grad.reshape(-1)[idx], numeric, floor).max()))
             checked += len(idx)
-        layers.append(LayerCheck(l, *errors["weights"], *errors["biases"]))
+        layers.append(LayerCheck(j + 2, *errors["weights"], *errors["biases"]))
     return GradCheck(
         layers=layers,
         max_rel_error=max(max(c.weights_max_rel_error, c.biases_max_rel_error) for c in layers),

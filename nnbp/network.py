@@ -1,7 +1,8 @@
 """The network: layer sizes, weights w^l, biases b^l, each layer's σ, the cost; the forward pass.
 
-Pure numpy. Layout as in the chapter: examples are columns, `weights[l]` has shape
-(sizes[l+1], sizes[l]) and `biases[l]` shape (sizes[l+1], 1); `sigmas[l]` is the σ of that layer.
+Pure numpy. Layout as in the chapter: examples are columns, `weights[j]` has shape
+(sizes[j+1], sizes[j]) and `biases[j]` shape (sizes[j+1], 1); `sigmas[j]` is the σ of that layer.
+In the book's numbering, whose input layer is layer 1, these are w^{j+2}, b^{j+2} and layer j + 2's σ.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from nnbp.activations import SIGMOID, Activation
 from nnbp.costs import QUADRATIC, Cost, check_pairing
 
 Array = np.ndarray
+Gradient = tuple[list[Array], list[Array]]  # (nabla_b, nabla_w): arrays shaped like (biases, weights)
 INITS = ("normal", "scaled")
+DTYPES = ("float64", "float32")  # the number types a network computes in
 
 
 @dataclass

@@ -12,16 +12,27 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from nnbp.backprop import ENGINES, Gradient, Workspaces, momentum_step, sgd_step
-from nnbp.controls import Controls
+from nnbp.backprop import Gradient, Workspaces, backprop
 from nnbp.data.dataset import Dataset, Split
 from nnbp.diagnostics import Recorder
 from nnbp.errors import NnbpError
-from nnbp.limits import forward_chunk
 from nnbp.network import Network
+from nnbp.per_example import backprop_per_example
+from nnbp.schedule import Controls
+from nnbp.sgd import momentum_step, sgd_step, zero_velocity
+from nnbp.system.memory import forward_chunk
 
 Array = np.ndarray
 PROBE_SIZE = 1_000  # examples in the fixed batch on which diagnostics measure δ and saturation
+ENGINES = ("matrix", "loop")  # the whole mini-batch at once (nnbp.backprop), or the chapter's loop (nnbp.per_example)
+
+
+def gradient_of(engine: str, network: Network) -> Callable[[Array, Array], Gradient]:
+    """The function that gives Σ_x ∇C_x for a batch (X, Y) with `engine` ("matrix" or "loop")."""
+    if engine == "loop":
+        return lambda X, Y: backprop_per_example(network, X, Y)
+    workspaces = Workspaces(network)
+    return lambda X, Y: backprop(network, X, Y, workspaces)
 
 
 @dataclass(frozen=True)
@@ -204,13 +215,12 @@ def train(
     parameter or the cost non-finite. Numpy's overflow warnings are silenced meanwhile: this
     check reports them, once.
     """
-    backprop = ENGINES[engine]
-    workspaces = Workspaces(network)
+    gradient = gradient_of(engine, network)
     if momentum and velocity is None:
-        velocity = tuple([np.zeros_like(a) for a in arrays] for arrays in (network.biases, network.weights))
+        velocity = zero_velocity(network)
     batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     n = len(dataset.train)
-    recorder = Recorder(network, *probe_batch(dataset, network.dtype), workspaces) if diagnostics else None
+    recorder = Recorder(network, *probe_batch(dataset, network.dtype)) if diagnostics else None
     history = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(first_epoch, epochs + 1):
@@ -219,13 +229,13 @@ def train(
             order = rng.permutation(n)
             for batch, (X, Y) in enumerate(batcher.batches(order, mini_batch_size), 1):
                 m = X.shape[1]
-                gradient = backprop(network, X, Y, workspaces)
+                nabla = gradient(X, Y)
                 if recorder is not None:
-                    recorder.record_step(gradient, m)
+                    recorder.record_step(nabla, m)
                 if momentum:
-                    momentum_step(network, gradient, velocity, epoch_eta, momentum, m, lmbda, n)
+                    momentum_step(network, nabla, velocity, epoch_eta, momentum, m, lmbda, n)
                 else:
-                    sgd_step(network, gradient, epoch_eta, m, lmbda, n)
+                    sgd_step(network, nabla, epoch_eta, m, lmbda, n)
                 if not np.isfinite(network.biases[-1]).all():
                     raise Diverged(epoch, batch, epoch_eta)
                 if on_batch is not None:

@@ -18,8 +18,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from nnbp.data.inputs import Example
-from nnbp.images import to_mnist_form
-from nnbp.predict import predict
+from nnbp.data.pictures import to_mnist_form
+from nnbp.run.prediction import predict
 from nnbp.run.weights import load_weights
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nnbp.bench import environment
+from nnbp.benchmark import environment
 
 CONFIG = Path(__file__).resolve().parent.parent / "configs" / "mnist-sample.yaml"
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from nnbp.config import build_config, read_config_file
 from nnbp.data import load_dataset
 from nnbp.run import Run
-from nnbp.threads import blas_threads
+from nnbp.system.blas import blas_threads
 config_path, output, n, epochs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 raw = read_config_file(config_path)
 dataset = load_dataset(raw["dataset"])

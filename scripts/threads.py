@@ -21,11 +21,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from nnbp.bench import environment
+from nnbp.benchmark import environment
 from nnbp.data import load_dataset
 from nnbp.data.dataset import Split
 from nnbp.network import Network
-from nnbp.threads import blas_threads, parse_threads, resolve
+from nnbp.config.keys import threads as parse_threads
+from nnbp.system.blas import blas_threads, resolve
 from nnbp.training import train
 
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from nnbp.config import TrainConfig, build_config, check_against_data, read_config_file
-from nnbp.controls import EtaSchedule
+from nnbp.config import TrainConfig, build_config, read_config_file
+from nnbp.run.setup import check_against_data
+from nnbp.schedule import EtaSchedule
 from nnbp.errors import NnbpError
 
 
@@ -57,7 +58,8 @@ def test_option_text_becomes_the_value_yaml_would_give(name, text, value):
 
 
 def test_the_help_list_and_the_readme_table_name_every_key_with_its_default():
-    from nnbp.config import KEYS, default_text, keys_help, keys_table
+    from nnbp.config import KEYS, keys_help, keys_table
+    from nnbp.config.train_config import default_text
 
     help_text, table = keys_help(), keys_table()
     for name in KEYS:
@@ -103,7 +105,7 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("etta: 3.0\n", "etta: unknown key"),
+        ("etta: 3.0\n", "unknown key 'etta'; did you mean 'eta'?"),
         ("eta: -1\n", "eta: -1.0 is not a positive finite learning rate"),
         ("eta: 0\n", "eta: 0.0 is not a positive finite learning rate"),
         ("eta: .nan\n", "eta: nan is not a positive finite"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbp import data as data_module
+from nnbp.data import catalog as data_module
 from nnbp.data import cache_dir, data_folders, known_datasets, load_dataset, locate
 from nnbp.errors import NnbpError
-from test_formats import keras_arrays, nielsen_pickle, write_idx_folder, write_npz
+from helpers import keras_arrays, nielsen_pickle, write_idx_folder, write_npz
 
 
 def test_embedded_sample_is_the_documented_split_of_real_mnist():

@@ -8,10 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from conftest import cli_runner
+from helpers import cli_runner
 from nnbp.cli import main
 from nnbp.data.dataset import Dataset, Split
-from nnbp.diagnostics import explain_slowest, probe
+from nnbp.cli.text import slowest_layer_line
+from nnbp.diagnostics import probe, slowest_layer
 from nnbp.network import Network
 from nnbp.training import train
 
@@ -113,15 +114,19 @@ def test_both_engines_record_the_same_figures():
             assert m[key] == pytest.approx(l[key], rel=1e-10), key
 
 
-def test_explanation_names_the_slowest_layer_and_the_reason():
+def test_the_slowest_layer_is_judged_per_weight_and_named_as_in_the_book():
+    """Layer 2's gradient norm is larger but spread over 10 times more weights: per weight it is slower."""
     epochs = [{"diagnostics": [
-        {"layer": 1, "mean_grad_w_norm": 0.01, "saturated_share": 0.7, "near_zero_input_share": 0.1},
-        {"layer": 2, "mean_grad_w_norm": 0.5, "saturated_share": 0.1, "near_zero_input_share": 0.9},
+        {"layer": 2, "mean_grad_w_norm": 0.2, "saturated_share": 0.7, "near_zero_input_share": 0.1},
+        {"layer": 3, "mean_grad_w_norm": 0.1, "saturated_share": 0.1, "near_zero_input_share": 0.9},
     ]}]
-    text = explain_slowest(epochs, [100, 100, 10])
-    assert text.startswith("The weights into layer 1 (100 → 100) learned slowest")
+    slowest = slowest_layer(epochs, [100, 100, 10])
+    assert (slowest.layer, slowest.n_in, slowest.n_out, slowest.fastest_layer) == (2, 100, 100, 3)
+    assert slowest.grad_w_rms == pytest.approx(0.2 / 100) and slowest.fastest_grad_w_rms == pytest.approx(0.1 / 10**1.5)
+    text = slowest_layer_line(slowest)
+    assert text.startswith("The weights w² into layer 2 (100 → 100) learned slowest")
     assert "70% of its neurons were saturated" in text and "near zero" not in text
-    assert explain_slowest([{"epoch": 1}], [2, 2]) is None
+    assert slowest_layer([{"epoch": 1}], [2, 2]) is None
 
 
 def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
@@ -134,8 +139,11 @@ def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert len(history["initial_diagnostics"]) == 2
     layer = history["epochs"][0]["diagnostics"][0]
-    assert set(layer) == {"layer", "mean_abs_delta", "mean_grad_w_norm", "mean_grad_b_norm",
+    assert set(layer) == {"layer", "mean_abs_delta", "mean_grad_w_norm", "mean_grad_w_rms", "mean_grad_b_norm",
                           "saturated_share", "near_zero_input_share"}
+    assert [d["layer"] for d in history["epochs"][0]["diagnostics"]] == [2, 3]  # the book's numbers
+    assert [d["layer"] for d in history["initial_diagnostics"]] == [2, 3]
+    assert layer["mean_grad_w_rms"] == pytest.approx(layer["mean_grad_w_norm"] / (784 * 12) ** 0.5)
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     assert runner.invoke(main, ["plot", str(tmp_path / "run")]).exit_code == 0
     png = (tmp_path / "run" / "learning-curves.png").read_bytes()
@@ -145,25 +153,27 @@ def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
 @pytest.mark.parametrize("engine", ["matrix", "loop"])
 def test_recorder_means_the_norms_of_every_step_across_batch_sizes(engine):
     """Full, partial and one-example batches; the norms are of ∂C/∂w = Σ_x ∇C_x / m."""
-    from nnbp.backprop import ENGINES, Workspaces, sgd_step
     from nnbp.diagnostics import Recorder
+    from nnbp.sgd import sgd_step
+    from nnbp.training import gradient_of
 
     rng = np.random.default_rng(3)
     network = Network.initialise([300, 40, 4, 3], rng)
-    workspaces = Workspaces(network)
+    gradient_for = gradient_of(engine, network)
     recorder = Recorder(network, rng.random((300, 2)), np.eye(3)[:, :2])
     norms = []  # (‖∂C/∂w^1‖, …, ‖∂C/∂b^3‖) of each step, by numpy's own norm
     for m in (10, 10, 7, 10, 1, 10, 7, 10):
         X, Y = rng.random((300, m)), np.eye(3)[:, rng.integers(0, 3, m)]
-        gradient = ENGINES[engine](network, X, Y, workspaces)
+        gradient = gradient_for(X, Y)
         norms.append([np.linalg.norm(a) / m for a in gradient[1] + gradient[0]])
         recorder.record_step(gradient, m)
         sgd_step(network, gradient, 0.5, m)
     layers = recorder.end_epoch()
     expected = np.mean(norms, axis=0)
-    for l in range(3):
-        assert layers[l].mean_grad_w_norm == pytest.approx(expected[l], rel=1e-12)
-        assert layers[l].mean_grad_b_norm == pytest.approx(expected[3 + l], rel=1e-12)
+    assert [layer.layer for layer in layers] == [2, 3, 4]
+    for j in range(3):
+        assert layers[j].mean_grad_w_norm == pytest.approx(expected[j], rel=1e-12)
+        assert layers[j].mean_grad_b_norm == pytest.approx(expected[3 + j], rel=1e-12)
     assert recorder.end_epoch()[0].mean_grad_w_norm == 0.0  # the next epoch starts from nothing
 
 

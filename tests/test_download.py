@@ -11,14 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from conftest import cli_runner
-from nnbp import data as data_module
+from helpers import cli_runner
+from nnbp.data import catalog as data_module
 from nnbp.data import download
 from nnbp.cli import main
 from nnbp.data.download import RemoteDataset, RemoteFile, fetch, matches
 from nnbp.errors import NnbpError
 from nnbp.data.formats import load_idx_folder
-from test_formats import idx_bytes, write_idx_folder
+from helpers import idx_bytes, write_idx_folder
 
 
 class Server:

@@ -11,22 +11,11 @@ import pytest
 
 from nnbp.errors import NnbpError
 from nnbp.data.formats import idx_length, load_idx_folder, load_npz, load_pickle, read_idx
+from helpers import idx_bytes, keras_arrays, nielsen_pickle, write_idx_folder, write_npz
 
 
-def write_npz(path, **arrays):
-    with open(path, "wb") as f:
-        np.savez(f, **arrays)
-    return path
 
 
-def keras_arrays(n_train=12, n_test=5, shape=(28, 28), n_classes=10, seed=0):
-    rng = np.random.default_rng(seed)
-    return dict(
-        x_train=rng.integers(0, 256, (n_train, *shape), dtype=np.uint8),
-        y_train=np.arange(n_train) % n_classes,
-        x_test=rng.integers(0, 256, (n_test, *shape), dtype=np.uint8),
-        y_test=np.arange(n_test) % n_classes,
-    )
 
 
 def test_keras_npz_loads_and_flattens(tmp_path):
@@ -100,29 +89,8 @@ def test_truncated_npz(tmp_path):
 # --- IDX ---------------------------------------------------------------------------------------
 
 
-def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
-    """An IDX file: magic (0x0803 for 3 dims, 0x0801 for 1), big-endian dims, then the uint8 data."""
-    magic = magic if magic is not None else 0x0800 + array.ndim
-    return struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
 
 
-def write_idx_folder(folder, n_train=30, n_test=10, n_classes=10, gz=True, seed=0):
-    """The four MNIST files of a small random dataset; returns the arrays written."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    arrays = {
-        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
-        "train-labels-idx1-ubyte": (np.arange(n_train) % n_classes).astype(np.uint8),
-        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
-        "t10k-labels-idx1-ubyte": (np.arange(n_test) % n_classes).astype(np.uint8),
-    }
-    for stem, array in arrays.items():
-        data = idx_bytes(array)
-        if gz:
-            (folder / f"{stem}.gz").write_bytes(gzip.compress(data))
-        else:
-            (folder / stem).write_bytes(data)
-    return arrays
 
 
 @pytest.mark.parametrize("gz", [True, False])
@@ -197,18 +165,6 @@ def test_read_idx_reads_into_one_array(tmp_path):
 # --- Nielsen's mnist.pkl.gz -------------------------------------------------------------------
 
 
-def nielsen_pickle(path, n=(20, 8, 6), numpy1_names=True):
-    """A pickle shaped like mnist.pkl.gz: float32 pixels k/256 and int64 labels, three splits."""
-    rng = np.random.default_rng(0)
-    splits = tuple(
-        ((rng.integers(0, 256, (k, 784)) / 256).astype(np.float32), (np.arange(k) % 10).astype(np.int64))
-        for k in n
-    )
-    data = pickle.dumps(splits, protocol=2)
-    if numpy1_names:  # as written by the numpy of 2010
-        data = data.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
-    path.write_bytes(gzip.compress(data))
-    return splits
 
 
 @pytest.mark.parametrize("numpy1_names", [True, False])

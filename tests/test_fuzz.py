@@ -15,7 +15,7 @@ from nnbp.errors import NnbpError
 from nnbp.data.formats import load_idx_folder, load_npz, load_pickle, read_idx
 from nnbp.run.weights import load_weights as load_network, network_bytes
 from nnbp.network import Network
-from test_formats import idx_bytes, keras_arrays, write_idx_folder
+from helpers import idx_bytes, keras_arrays, write_idx_folder
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnbp.gradcheck as gradcheck_module
-from conftest import cli_runner
+from helpers import cli_runner
 from nnbp.activations import ACTIVATIONS
-from nnbp.backprop import backprop, backprop_per_example
+from nnbp.backprop import backprop
+from nnbp.per_example import backprop_per_example
 from nnbp.cli import main
 from nnbp.costs import COSTS
 from nnbp.gradcheck import gradcheck, noise_floor
@@ -148,7 +149,8 @@ def test_cli_gradcheck_bad_options(tmp_path, args, message):
 def test_saved_weights_are_checked_on_the_same_mini_batch_as_a_fresh_network(tmp_path):
     """Weights equal to what the config initialises give exactly the fresh network's check: the batch
     (the first mini-batch training would take) does not depend on where the network came from."""
-    from nnbp.config import TrainConfig, build_network
+    from nnbp.config import TrainConfig
+    from nnbp.run.setup import build_network
     from nnbp.run import check_gradient
     from nnbp.run.weights import save_weights
 

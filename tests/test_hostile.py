@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import cli_runner
+from helpers import cli_runner
 from nnbp.cli import main
 from nnbp.network import Network
 from nnbp.run.weights import network_bytes
-from test_formats import idx_bytes, keras_arrays, nielsen_pickle, write_idx_folder
+from helpers import idx_bytes, keras_arrays, nielsen_pickle, write_idx_folder
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -70,8 +70,8 @@ CONFIGS = [
     ("dataset: [a, b]\n", "dataset: ['a', 'b'] is not a non-empty string"),
     ("output: ''\n", "output: '' is not a non-empty string"),
     ("sizes: {a: 1}\n", "is not a list of 2 to 1000 layer sizes"),
-    ("unknown_key: 1\n", "unknown_key: unknown key"),
-    ("x" * 500 + ": 1\n", "x" * 60 + ": unknown key"),
+    ("unknown_key: 1\n", "unknown key 'unknown_key'"),
+    ("x" * 500 + ": 1\n", "unknown key '" + "x" * 60 + "'"),
     # what could take memory, time or a traceback before: aliases, nesting, numbers, keys
     ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\neta: *b\n",
      "line 2: YAML aliases (*name) are not accepted"),
@@ -263,7 +263,7 @@ def test_bad_data_files(tmp_path, kind, message, monkeypatch):
 
 
 def test_idx_labels_out_of_range_for_a_named_dataset(tmp_path, monkeypatch):
-    from nnbp import data as data_module
+    from nnbp.data import catalog as data_module
 
     arrays = write_idx_folder(tmp_path / "data" / "mnist")
     (tmp_path / "data" / "mnist" / "train-labels-idx1-ubyte.gz").write_bytes(
@@ -395,7 +395,7 @@ def _set(path: str, value):
 
 
 CHECKPOINT_EDITS = [
-    ("config/colour", 1, "meta: config: colour: unknown key"),
+    ("config/colour", 1, "meta: config: unknown key 'colour'"),
     ("config/eta", "fast", "meta: config: eta: 'fast' is not a number"),
     ("config/sizes", [784, 6, 10], "the network does not match the recorded config"),
     ("checkpoint", [1, 2], "holds no checkpoint"),
@@ -403,7 +403,7 @@ CHECKPOINT_EDITS = [
     ("checkpoint/rng_state/state/inc", -1, "rng_state: not the state of numpy's PCG64 generator"),
     ("checkpoint/rng_state/bit_generator", "MT19937", "rng_state: not the state of numpy's PCG64 generator"),
     ("checkpoint/rng_state", None, "rng_state: not the state of numpy's PCG64 generator"),
-    ("checkpoint/history/epochs/0/cost", "x", "history: epochs[0]: cost: x is not a finite number"),
+    ("checkpoint/history/epochs/0/cost", "x", "history: epochs[0]: cost: 'x' is not a finite number"),
     ("checkpoint/history/epochs/0/epoch", 5, "history: epochs[0]: epoch is 5, expected 1"),
     ("checkpoint/history/epochs/0/correct", 10**6, "history: epochs[0]: correct: 1000000 is more than the total"),
     ("checkpoint/history/epochs/0/shoe_size", 44, "history: epochs[0]: unknown field 'shoe_size'"),
@@ -436,7 +436,7 @@ def test_ctrl_c_while_the_dataset_loads_exits_130(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("nnbp.cli.load_dataset", interrupted)
+    monkeypatch.setattr("nnbp.run.run.load_dataset", interrupted)
     (tmp_path / "c.yaml").write_text("epochs: 1\n")
     run(tmp_path, ["train", "c.yaml"], 130, "Stopped by SIGINT")
 
@@ -445,7 +445,7 @@ def test_an_error_nnbp_did_not_foresee_is_one_line_and_a_bug_report(tmp_path, mo
     def broken(*args, **kwargs):
         raise TypeError("something nnbp got wrong")
 
-    monkeypatch.setattr("nnbp.cli.load_dataset", broken)
+    monkeypatch.setattr("nnbp.run.run.load_dataset", broken)
     monkeypatch.delenv("NNBP_DEBUG", raising=False)
     (tmp_path / "c.yaml").write_text("epochs: 1\n")
     run(tmp_path, ["train", "c.yaml"], 1, "unexpected TypeError: something nnbp got wrong — a bug in nnbp")
@@ -468,7 +468,7 @@ def test_bad_environment_values_are_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("NNBP_DATA_DIR", "/" + "x" * 5000)
     monkeypatch.setenv("XDG_CACHE_HOME", "/" + "y" * 5000)
     (tmp_path / "c.yaml").write_text("dataset: mnist\nepochs: 1\n")
-    from nnbp import data as data_module
+    from nnbp.data import catalog as data_module
 
     monkeypatch.setattr(data_module, "data_folders", lambda name: [Path("/" + "x" * 5000) / name])
     result = cli_runner().invoke(main, ["data", "list"])
@@ -477,7 +477,7 @@ def test_bad_environment_values_are_one_line(tmp_path, monkeypatch):
 
 def test_json_output_is_strict_json():
     """A cost that overflowed would print as null, never as a bare NaN or Infinity."""
-    from nnbp.report import strict_json
+    from nnbp.cli.text import strict_json
 
     assert strict_json({"cost": float("nan"), "x": [float("inf"), 1.5], "n": 3}) == '{"cost": null, "x": [null, 1.5], "n": 3}'
 

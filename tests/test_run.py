@@ -9,8 +9,9 @@ import os
 import numpy as np
 import pytest
 
-from conftest import cli_runner
-from nnbp.config import TrainConfig, build_network
+from helpers import cli_runner
+from nnbp.config import TrainConfig
+from nnbp.run.setup import build_network
 from nnbp.data import load_dataset
 from nnbp.data.dataset import Dataset, Split
 from nnbp.errors import NnbpError
@@ -71,7 +72,7 @@ def test_a_refused_run_leaves_no_folder_it_made(tmp_path):
 def test_files_come_back_from_another_machine_whole_checkpoint_last_and_only_a_runs(tmp_path, monkeypatch):
     import errno
 
-    from nnbp import files
+    from nnbp.system import safeio as files
 
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "best.npz").write_bytes(b"an older run's")
@@ -199,7 +200,7 @@ def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monk
     import errno
 
 
-    from nnbp import files
+    from nnbp.system import safeio as files
     from nnbp.cli import main
 
     real_replace = files.os.replace
@@ -250,7 +251,7 @@ def test_a_run_refused_by_the_lock_never_removes_the_holders_folder(tmp_path):
 
 
 def chapter3_config(tmp_path, name: str, **keys) -> TrainConfig:
-    from nnbp.controls import EtaSchedule
+    from nnbp.schedule import EtaSchedule
 
     return config_for(tmp_path, **{"output": str(tmp_path / name), "epochs": 8, "momentum": 0.7, "lmbda": 0.3,
                                    "eta_schedule": EtaSchedule(patience=1, factor=0.5, stop_fraction=0.001), **keys})
@@ -337,4 +338,4 @@ def test_history_csv_has_a_row_per_epoch_and_a_column_per_figure(tmp_path):
     for row, epoch in zip(rows, history.epochs):
         assert float(row["accuracy"]) == epoch.accuracy and float(row["eta"]) == epoch.eta
         assert float(row["training_cost"]) == epoch.training_cost and float(row["l2_term"]) == epoch.l2_term
-        assert float(row["layer1_mean_abs_delta"]) == epoch.diagnostics[0]["mean_abs_delta"]
+        assert float(row["layer2_mean_abs_delta"]) == epoch.diagnostics[0]["mean_abs_delta"]

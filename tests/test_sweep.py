@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import cli_runner
+from helpers import cli_runner
 from nnbp.cli import main
 from nnbp.config import build_config
 from nnbp.data import load_dataset
@@ -149,7 +149,7 @@ def test_a_dask_cluster_trains_the_same_weights(runner, config, tmp_path):
 
 def test_an_unreachable_scheduler_is_one_line_before_anything_is_written(runner, config, tmp_path, monkeypatch):
     pytest.importorskip("distributed")
-    import nnbp.sweep as sweep_module
+    import nnbp.sweep.sweep as sweep_module
 
     monkeypatch.setattr(sweep_module, "CONNECT_TIMEOUT", "1s")
     for address, problem in [("tcp://127.0.0.1:1", "Timed out"), ("http://x:1", "unknown address scheme")]:

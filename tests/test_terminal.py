@@ -8,8 +8,8 @@ import signal
 
 import pytest
 
-from nnbp import terminal
-from nnbp.terminal import EpochProgress, StopAtOnce, StopOnSignals, Stopped, byte_bar, fetch_noting
+from nnbp.cli import terminal
+from nnbp.cli.terminal import EpochProgress, StopAtOnce, StopOnSignals, Stopped, byte_bar, fetch_noting
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

@@ -3,18 +3,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbp.backprop import backprop, sgd_step
+from nnbp.backprop import backprop
+from nnbp.sgd import sgd_step
 from nnbp.data import load_dataset
 from nnbp.data.dataset import Dataset, Split
 from nnbp.network import Network
 from nnbp.training import Batcher, evaluate, train
+from helpers import tiny_dataset
 
 
-def tiny_dataset(n_train: int = 23, n_test: int = 11, n_inputs: int = 6, n_classes: int = 3, seed: int = 0) -> Dataset:
-    rng = np.random.default_rng(seed)
-    def split(n: int) -> Split:
-        return Split(rng.integers(0, 256, (n, n_inputs), dtype=np.uint8), rng.integers(0, n_classes, n))
-    return Dataset("tiny", split(n_train), split(n_test), n_classes, 1 / 255)
 
 
 def trained(engine: str, seed: int = 0, dtype=np.float64, mini_batch_size: int = 10, epochs: int = 3):
@@ -235,7 +232,7 @@ def test_both_engines_train_to_the_same_weights_with_momentum(mini_batch_size):
 
 def test_with_its_controls_off_training_is_chapter_ones_sgd_bit_for_bit():
     """A Controls with no schedule and no early stopping, momentum 0: the same weights as plain SGD."""
-    from nnbp.controls import Controls
+    from nnbp.schedule import Controls
 
     a, _ = trained("matrix", seed=3)
     dataset = tiny_dataset()
@@ -263,7 +260,7 @@ def test_monitoring_the_training_data_and_the_l2_term():
 
 
 def test_early_stopping_ends_training_after_the_epoch_that_decides():
-    from nnbp.controls import Controls
+    from nnbp.schedule import Controls
 
     dataset = tiny_dataset()
     rng = np.random.default_rng(0)

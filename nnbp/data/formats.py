@@ -19,8 +19,8 @@ import numpy as np
 from nnbp.data.dataset import Dataset, Split
 from nnbp.data.pickled import read_nielsen_pickle
 from nnbp.errors import NnbpError
-from nnbp.files import read_into, read_npz
-from nnbp.limits import describe, memory_limit
+from nnbp.system.safeio import read_into, read_npz
+from nnbp.system.memory import describe, memory_limit
 
 Array = np.ndarray
 

@@ -3,7 +3,7 @@ of one example or a stack, `.npz` files with an `x_test` or `x` array, and `-` f
 
 Each becomes a list of `Example`s: its name for people, and its pixels. Integer pixels are kept as
 stored (uint8 0–255), to be scaled exactly as training scaled its data; float arrays are taken as
-inputs already in [0, 1]. Knows nothing of networks: `nnbp.predict` decides what fits.
+inputs already in [0, 1]. Knows nothing of networks: `nnbp.run.prediction` decides what fits.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import BinaryIO
 import numpy as np
 
 from nnbp.errors import NnbpError
-from nnbp.files import read_npz
-from nnbp.limits import describe, memory_limit
+from nnbp.system.safeio import read_npz
+from nnbp.system.memory import describe, memory_limit
 
 Array = np.ndarray
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")

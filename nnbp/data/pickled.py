@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nnbp.errors import NnbpError
-from nnbp.limits import describe, memory_limit
+from nnbp.system.memory import describe, memory_limit
 
 Array = np.ndarray
 DTYPES = {"f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "b1"}  # plain numbers only

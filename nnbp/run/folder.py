@@ -22,9 +22,9 @@ import yaml
 from nnbp import __version__
 from nnbp.config import TrainConfig, build_config
 from nnbp.errors import NnbpError
-from nnbp.backprop import Gradient
-from nnbp.files import read_npz, remove_temporary_files, write_atomic, write_json_atomic
-from nnbp.limits import memory_limit
+from nnbp.network import Gradient
+from nnbp.system.safeio import read_npz, remove_temporary_files, write_atomic, write_json_atomic
+from nnbp.system.memory import memory_limit
 from nnbp.network import Network
 from nnbp.run.history import History
 from nnbp.run.weights import load_weights, save_weights
@@ -152,13 +152,20 @@ class RunFolder:
         except OSError as e:
             self.close(refused=True)
             raise NnbpError(f"{self.path}: cannot write ({e.strerror})") from None
+        except BaseException:  # a signal's exception, say: the lock is let go whatever ends this
+            self.close(refused=True)
+            raise
 
     def close(self, refused: bool = False) -> None:
         """Release the lock; for a refused new run, also remove the folders made for it (if empty)."""
         if self._lock_fd is not None:
-            (self.path / PID_FILE).unlink(missing_ok=True)
-            os.close(self._lock_fd)
-            self._lock_fd = None
+            fd, self._lock_fd = self._lock_fd, None
+            try:
+                (self.path / PID_FILE).unlink(missing_ok=True)
+            except OSError:
+                pass  # the folder went away or turned read-only: the lock is let go all the same
+            finally:
+                os.close(fd)
         if refused:
             for folder in reversed(self._created):
                 try:

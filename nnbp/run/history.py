@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from nnbp.config.keys import finite_number, whole
 from nnbp.diagnostics import LayerDiagnostics
 from nnbp.errors import NnbpError
-from nnbp.files import parse_json, read_text
+from nnbp.system.safeio import parse_json, read_text
 from nnbp.training import EpochResult
 
 SPLITS = ("validation", "test")
@@ -96,17 +97,17 @@ class History:
             history.best_test = _figures(d["best_test"], f"{where}: best_test")
         if d.get("stopped") is not None:
             stopped = _mapping(d["stopped"], f"{where}: stopped", required={"epoch", "reason"})
-            _integer(stopped["epoch"], f"{where}: stopped: epoch", 1)
+            whole(stopped["epoch"], f"{where}: stopped: epoch", 1)
             if not isinstance(stopped["reason"], str):
                 raise NnbpError(f"{where}: stopped: reason: is not text")
             history.stopped = stopped
         if d.get("blas_threads") is not None:
-            history.blas_threads = _integer(d["blas_threads"], f"{where}: blas_threads", 1)
+            history.blas_threads = whole(d["blas_threads"], f"{where}: blas_threads", 1)
         if d.get("diverged") is not None:
             diverged = _mapping(d["diverged"], f"{where}: diverged", required={"epoch", "mini_batch"})
-            _integer(diverged["epoch"], f"{where}: diverged: epoch", 1)
+            whole(diverged["epoch"], f"{where}: diverged: epoch", 1)
             if diverged["mini_batch"] is not None:
-                _integer(diverged["mini_batch"], f"{where}: diverged: mini_batch", 1)
+                whole(diverged["mini_batch"], f"{where}: diverged: mini_batch", 1)
             history.diverged = diverged
         return history
 
@@ -124,12 +125,12 @@ FIGURES = ("cost", "correct", "total", "accuracy")
 
 def _figures(value: Any, where: str) -> dict:
     d = _mapping(value, where, required=set(FIGURES))
-    _number(d["cost"], f"{where}: cost")
-    total = _integer(d["total"], f"{where}: total", 1)
-    correct = _integer(d["correct"], f"{where}: correct", 0)
+    finite_number(d["cost"], f"{where}: cost")
+    total = whole(d["total"], f"{where}: total", 1)
+    correct = whole(d["correct"], f"{where}: correct", 0)
     if correct > total:
         raise NnbpError(f"{where}: correct: {correct} is more than the total {total}")
-    accuracy = _number(d["accuracy"], f"{where}: accuracy")
+    accuracy = finite_number(d["accuracy"], f"{where}: accuracy")
     if not math.isclose(accuracy, correct / total, rel_tol=1e-9):
         raise NnbpError(f"{where}: accuracy: {accuracy} is not correct / total")
     return d
@@ -142,14 +143,14 @@ def _epoch(value: Any, where: str) -> EpochResult:
     names = {f.name for f in fields(EpochResult)}
     d = _mapping(value, where, required=names - OPTIONAL_EPOCH_FIELDS, optional=OPTIONAL_EPOCH_FIELDS)
     _figures({k: d[k] for k in FIGURES}, where)
-    _integer(d["epoch"], f"{where}: epoch", 1)
-    if _number(d["seconds"], f"{where}: seconds") < 0:
+    whole(d["epoch"], f"{where}: epoch", 1)
+    if finite_number(d["seconds"], f"{where}: seconds") < 0:
         raise NnbpError(f"{where}: seconds: {d['seconds']} is negative")
-    if _number(d["eta"], f"{where}: eta") <= 0:
+    if finite_number(d["eta"], f"{where}: eta") <= 0:
         raise NnbpError(f"{where}: eta: {d['eta']} is not positive")
     for name in ("training_cost", "training_accuracy", "l2_term"):
         if d.get(name) is not None:
-            _number(d[name], f"{where}: {name}")
+            finite_number(d[name], f"{where}: {name}")
     if d.get("diagnostics") is not None:
         d["diagnostics"] = [_layer(layer, f"{where}: diagnostics[{i}]")
                             for i, layer in enumerate(_list(d["diagnostics"], f"{where}: diagnostics"))]
@@ -158,20 +159,20 @@ def _epoch(value: Any, where: str) -> EpochResult:
 
 def _layer(value: Any, where: str) -> dict:
     names = {f.name for f in fields(LayerDiagnostics)}
-    d = _mapping(value, where, required=names)
-    _integer(d["layer"], f"{where}: layer", 1)
-    for name in names - {"layer"}:
+    d = _mapping(value, where, required=names - {"mean_grad_w_rms"}, optional={"mean_grad_w_rms"})
+    whole(d["layer"], f"{where}: layer", 1)
+    for name in set(d) - {"layer"}:
         if not (name == "saturated_share" and d[name] is None):
-            _number(d[name], f"{where}: {name}")
+            finite_number(d[name], f"{where}: {name}")
     return d
 
 
 def _initial_layer(value: Any, where: str) -> dict:
     d = _mapping(value, where, required={"layer", "saturated_share", "near_zero_input_share"})
-    _integer(d["layer"], f"{where}: layer", 1)
+    whole(d["layer"], f"{where}: layer", 1)
     if d["saturated_share"] is not None:
-        _number(d["saturated_share"], f"{where}: saturated_share")
-    _number(d["near_zero_input_share"], f"{where}: near_zero_input_share")
+        finite_number(d["saturated_share"], f"{where}: saturated_share")
+    finite_number(d["near_zero_input_share"], f"{where}: near_zero_input_share")
     return d
 
 
@@ -190,17 +191,4 @@ def _mapping(value: Any, where: str, required: set[str], optional: set[str] = fr
 def _list(value: Any, where: str) -> list:
     if not isinstance(value, list):
         raise NnbpError(f"{where}: is a {type(value).__name__}, expected a list")
-    return value
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or (isinstance(value, float) and not math.isfinite(value)):
-        raise NnbpError(f"{where}: {str(value)[:40]} is not a finite number")
-    return value
-
-
-def _integer(value: Any, where: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise NnbpError(f"{where}: {str(value)[:40]} is not a whole number of at least {minimum}")
     return value

@@ -17,16 +17,16 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from nnbp.activations import ACTIVATIONS
+from nnbp.config.keys import MAX_LAYERS
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
-from nnbp.files import parse_json, read_npz, write_atomic
-from nnbp.limits import memory_limit
+from nnbp.system.safeio import parse_json, read_npz, write_atomic
+from nnbp.system.memory import memory_limit
 from nnbp.network import Network, check_layers
 
 FORMAT_VERSION = 1
 MAX_META_BYTES = 64 * 2**20  # the JSON metadata, history included
 WHAT = "an nnbp weights file"
-MAX_LAYERS = 1_000
 DEFAULT_INPUT_SCALE = 1 / 255  # uint8 pixels, as MNIST and Fashion-MNIST store them
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnbp.config import KEYS, TrainConfig, build_config
-from nnbp.controls import EtaSchedule
+from nnbp.schedule import EtaSchedule
 from nnbp.errors import NnbpError
 
 NOT_SWEPT = {"output": "each run has its own folder", "seed": "use --seeds",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nnbp.errors import NnbpError
-from nnbp.files import parse_json, read_text, write_atomic, write_json_atomic
+from nnbp.system.safeio import parse_json, read_text, write_atomic, write_json_atomic
 
 SUMMARY_JSON, SUMMARY_CSV = "summary.json", "summary.csv"
 MAX_SUMMARY_BYTES = 256 * 2**20

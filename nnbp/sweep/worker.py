@@ -23,8 +23,9 @@ from nnbp.config import build_config
 from nnbp.data import load_dataset
 from nnbp.data.dataset import Dataset
 from nnbp.errors import NnbpError
-from nnbp.run import History, Run
 from nnbp.run.folder import RUN_FILES
+from nnbp.run.history import History
+from nnbp.run.run import Callbacks, Run, train
 from nnbp.training import Diverged
 
 START, RESUME = "start", "resume"
@@ -86,30 +87,31 @@ def _dataset(name: str, validation_size: int | None) -> Dataset:
 def train_point(config: dict[str, Any], action: str, dataset: Dataset | None = None,
                 at: Path | None = None) -> Outcome:
     """Start (`START`) or resume (`RESUME`) the run of `config` (checked as the sweep wrote it) in its
-    output folder, or in `at`, and train it to the end."""
+    output folder, or in `at`, and train it to the end, through the one training service."""
     began = time.perf_counter()
-    run = None
+    runs: list[Run] = []  # the run, once the service has set it up
+
+    def seconds() -> float:
+        return time.perf_counter() - began
+
     try:
         cfg = build_config(config, {}, "sweep")
         data = dataset or _dataset(cfg.dataset, cfg.validation_size)
+        callbacks = Callbacks(started=lambda run, _: runs.append(run))
         if action == RESUME:
-            run = Run.resume(at or Path(cfg.output), cfg.epochs)
+            history = train(resume=at or Path(cfg.output), epochs=cfg.epochs, dataset=data, callbacks=callbacks)
         else:
-            run = Run.start(cfg, data, force=True, at=at)
-        with run:
-            history = run.train(data)
-        return Outcome.of(history, "finished", seconds=time.perf_counter() - began)
+            history = train(cfg, force=True, dataset=data, at=at, callbacks=callbacks)
+        return Outcome.of(history, "finished", seconds=seconds())
     except Diverged:
-        assert run is not None
-        return Outcome.of(run.history, "failed", diverged_reason(run.history, run.config.eta),
-                          time.perf_counter() - began)
+        run = runs[0]
+        return Outcome.of(run.history, "failed", diverged_reason(run.history, run.config.eta), seconds())
     except NnbpError as e:
-        failed = Outcome.of(run.history, "failed") if run is not None else Outcome("failed")
-        failed.reason, failed.seconds = str(e), time.perf_counter() - began
+        failed = Outcome.of(runs[0].history, "failed") if runs else Outcome("failed")
+        failed.reason, failed.seconds = str(e), seconds()
         return failed
     except Exception as e:  # a bug, or the machine: recorded with the run, the sweep goes on
-        return Outcome("failed", f"unexpected {type(e).__name__}: {str(e)[:200]}",
-                       seconds=time.perf_counter() - began)
+        return Outcome("failed", f"unexpected {type(e).__name__}: {str(e)[:200]}", seconds=seconds())
 
 
 def train_point_remote(config: dict[str, Any], action: str, files: dict[str, bytes],

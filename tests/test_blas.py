@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from conftest import cli_runner
-from nnbp import threads
+from helpers import cli_runner
+from nnbp.system import blas as threads
 from nnbp.cli import main
 from nnbp.config import TrainConfig
 from nnbp.errors import NnbpError
-from nnbp.threads import blas_threads, busy_warning, largest_product, parse_threads, resolve
+from nnbp.config.keys import threads as parse_threads
+from nnbp.system.blas import blas_threads, busy_warning, largest_product, resolve
 
 
 @pytest.mark.parametrize("value, parsed", [("auto", "auto"), ("ALL", "all"), ("3", 3), (2, 2), (" 1 ", 1)])

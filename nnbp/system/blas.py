@@ -15,31 +15,18 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Iterator
 
 from threadpoolctl import ThreadpoolController
 
-from nnbp.errors import NnbpError
-
 PER_THREAD = 3_000_000  # multiply-adds of a step's largest product each BLAS thread is given, at least
 SETTINGS = ("auto", "all")
+MAX_THREADS = 1024
 
 
 def cpu_count() -> int:
     """The CPUs this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def parse_threads(value: Any, where: str) -> str | int:
-    """`auto`, `all`, or a whole number of threads from 1 to 1024."""
-    if isinstance(value, str) and value.strip().lower() in SETTINGS:
-        return value.strip().lower()
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1024:
-        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-        raise NnbpError(f"{where}: {shown} is not auto, all, or a number of threads from 1 to 1024")
-    return value
 
 
 def largest_product(sizes: list[int] | tuple[int, ...], m: int) -> int:

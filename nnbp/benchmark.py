@@ -3,7 +3,7 @@
 "The same work" means: the same initial weights, the same shuffled order of examples, the same
 number of SGD steps of the same size, and the same batch gathering. Repeats of the two engines and
 of the floor are interleaved, so a noisy neighbour slows them alike; figures are medians.
-This module measures and returns numbers; `nnbp.report` turns them into text.
+This module measures and returns numbers; the command line turns them into text and pictures.
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ import sys
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
-from nnbp.backprop import ENGINES, Workspaces, outer_sum, sgd_step
-from nnbp.config import TrainConfig, build_network, check_against_data
+from nnbp.config import TrainConfig
 from nnbp.data.dataset import Dataset
 from nnbp.errors import NnbpError
 from nnbp.network import Network
-from nnbp.threads import blas_threads, cpu_count, resolve
-from nnbp.training import Batcher
+from nnbp.run.setup import build_network, check_against_data
+from nnbp.sgd import sgd_step
+from nnbp.system.blas import blas_threads, cpu_count, resolve
+from nnbp.training import Batcher, gradient_of
 
 Array = np.ndarray
 
@@ -70,11 +70,11 @@ class BenchResult:
 
 def _time_steps(engine: str, network: Network, dataset: Dataset, order: Array, m: int, eta: float) -> float:
     """Seconds for SGD steps over `order` in batches of m, gathering each batch as training does."""
-    backprop, workspaces = ENGINES[engine], Workspaces(network)
+    gradient = gradient_of(engine, network)
     batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     start = time.perf_counter()
     for X, Y in batcher.batches(order, m):
-        sgd_step(network, backprop(network, X, Y, workspaces), eta, X.shape[1])
+        sgd_step(network, gradient(X, Y), eta, X.shape[1])
     return time.perf_counter() - start
 
 
@@ -90,12 +90,12 @@ def _floor_step(network: Network, m: int) -> Callable[[], None]:
     n_layers = len(weights)
 
     def step() -> None:
-        for l in range(n_layers):
-            np.matmul(weights[l], activations[l], out=zs[l])
-        for l in range(n_layers - 1, -1, -1):
-            if l < n_layers - 1:
-                np.matmul(weights[l + 1].T, deltas[l + 1], out=deltas[l])
-            outer_sum(deltas[l], activations[l], out=nabla_w[l])
+        for j in range(n_layers):
+            np.matmul(weights[j], activations[j], out=zs[j])
+        for j in range(n_layers - 1, -1, -1):
+            if j < n_layers - 1:
+                np.matmul(weights[j + 1].T, deltas[j + 1], out=deltas[j])
+            np.matmul(deltas[j], activations[j].T, out=nabla_w[j])
 
     return step
 
@@ -110,8 +110,8 @@ def _time_floor(step: Callable[[], None], n_steps: int) -> float:
 def max_grad_diff(network: Network, dataset: Dataset, idx: Array) -> float:
     """The largest difference between the two engines' gradients (means over the batch) on one batch."""
     X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype).gather(idx)
-    matrix = ENGINES["matrix"](network, X, Y)
-    loop = ENGINES["loop"](network, X, Y)
+    matrix = gradient_of("matrix", network)(X, Y)
+    loop = gradient_of("loop", network)(X, Y)
     diffs = [np.abs(a - b).max() for a, b in zip(matrix[0] + matrix[1], loop[0] + loop[1])]
     return float(max(diffs)) / len(idx)
 
@@ -249,8 +249,8 @@ class Plan:
 
 
 def plan(config: TrainConfig, dataset: Dataset, mini_batch_sizes: str | None, quick: bool, repeats: int | None,
-         loop_examples: int | None, plot_path: Path | None = None, contended: bool = False) -> Plan:
-    """Check what is asked for before anything is timed: sizes that fit the data, matplotlib if a plot is."""
+         loop_examples: int | None, contended: bool = False) -> Plan:
+    """Check what is asked for before anything is timed: mini-batch sizes that fit the data."""
     batch_sizes = parse_sizes(mini_batch_sizes or "1,10,100,1000")
     if mini_batch_sizes is None:
         batch_sizes = [m for m in batch_sizes if m <= len(dataset.train)]
@@ -258,12 +258,6 @@ def plan(config: TrainConfig, dataset: Dataset, mini_batch_sizes: str | None, qu
     too_big = [m for m in batch_sizes if m > len(dataset.train)]
     if too_big:
         raise NnbpError(f"--mini-batch-sizes: {too_big[0]} is larger than the {len(dataset.train)} training examples")
-    if plot_path is not None:
-        from nnbp.plot import require_pyplot
-
-        require_pyplot()
-    if plot_path is not None and contended:
-        raise NnbpError("--plot draws the engines' speedup; it cannot be combined with --contended")
     return Plan(config, dataset, batch_sizes, repeats or (3 if quick else 5), loop_examples or (300 if quick else 2000),
                 2000 if quick else (10_000 if contended else None), environment(), contended)
 
@@ -331,10 +325,3 @@ def contention(p: Plan, m: int) -> dict:
         result[str(setting)] = {"blas_threads": resolve(setting, p.config.sizes, m),
                                 **{c: statistics.median(times[(c, str(setting))]) for c in ("quiet", "busy")}}
     return result
-
-
-def plot(p: Plan, path: Path) -> None:
-    from nnbp.plot import plot_speedup
-
-    plot_speedup(p.results, f"{list(p.config.sizes)} on {p.dataset.name}, {p.config.dtype}; "
-                            f"{p.environment['processor']}, numpy {p.environment['numpy']}", path)

@@ -6,11 +6,11 @@ import struct
 import numpy as np
 import pytest
 
-from conftest import cli_runner
-from nnbp.bench import bench, environment, max_grad_diff
+from helpers import cli_runner
+from nnbp.benchmark import bench, environment, max_grad_diff
 from nnbp.cli import main
 from nnbp.network import Network
-from test_training import tiny_dataset
+from helpers import tiny_dataset
 
 
 def test_bench_times_both_engines_on_the_same_work():
@@ -28,25 +28,22 @@ def test_bench_times_both_engines_on_the_same_work():
     assert d["matrix_examples_per_second"] == pytest.approx(40 / r.matrix_seconds_per_epoch)
 
 
-def test_max_grad_diff_sees_a_real_difference():
+def test_max_grad_diff_sees_a_real_difference(monkeypatch):
     """The figure is a real comparison: a network whose engines disagreed would show it."""
     dataset = tiny_dataset()
     network = Network.initialise([6, 5, 3], np.random.default_rng(0))
     assert max_grad_diff(network, dataset, np.arange(5)) < 1e-15
-    import nnbp.bench as b
+    import nnbp.per_example
 
-    original = b.ENGINES["loop"]
+    original = nnbp.per_example.backprop_per_example
 
-    def skewed(network, X, Y, workspaces=None):
-        nabla_b, nabla_w = original(network, X, Y, workspaces)
+    def skewed(network, X, Y):
+        nabla_b, nabla_w = original(network, X, Y)
         nabla_w[0] += 1e-3
         return nabla_b, nabla_w
 
-    b.ENGINES["loop"] = skewed
-    try:
-        assert max_grad_diff(network, dataset, np.arange(5)) == pytest.approx(1e-3 / 5)
-    finally:
-        b.ENGINES["loop"] = original
+    monkeypatch.setattr("nnbp.training.backprop_per_example", skewed)
+    assert max_grad_diff(network, dataset, np.arange(5)) == pytest.approx(1e-3 / 5)
 
 
 def test_environment_names_numpy_and_blas():

@@ -1,17 +1,30 @@
-"""Figures drawn with matplotlib, an optional extra (`pip install 'nnbp[plot]'`).
+"""The pictures nnbp draws, with matplotlib (an optional extra: `pip install 'nnbp[plot]'`): a run's
+learning curves, its first layer's weights, its confusion matrix and most confident mistakes;
+several runs' curves side by side; a sweep's grid points; the benchmark's speedup.
 
-Each function writes one PNG atomically; matplotlib is imported only when a figure is asked for.
+`draw`, `compare` and `draw_sweep` load what a picture needs through the library (history, weights,
+the dataset) and call the `plot_*` functions, each of which writes one PNG atomically. matplotlib is
+imported only when a figure is asked for. The network pictured is `best.npz` when the run has one.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from nnbp.data import Fetch, load_dataset
 from nnbp.errors import NnbpError
-from nnbp.files import write_atomic
-from nnbp.run.history import History
+from nnbp.run.history import History, read_history
+from nnbp.run.weights import load_weights
+from nnbp.system.safeio import write_atomic
+from nnbp.training import evaluate
+
+FIGURES = ("curves", "weights", "confusion", "mistakes")
+MISTAKES = 18  # the most confident mistakes shown
 
 
 def require_pyplot() -> Any:
@@ -102,17 +115,17 @@ def plot_history(history: History, title: str, path: Path) -> None:
     if with_diagnostics:
         panels = [
             ("mean_abs_delta", "mean |δ| of the layer (BP1, BP2)", True),
-            ("mean_grad_w_norm", "mean ‖∂C/∂w‖ into the layer (BP4)", True),
+            ("mean_grad_w_rms", "‖∂C/∂w‖ per weight into the layer (BP4)", True),
             ("saturated_share", "saturated neurons, σ′(z) < 1% of max", False),
             ("near_zero_input_share", "near-zero inputs to the layer, |a| < 0.01", False),
         ]
         for ax, (key, label, log) in zip(axes[1:].ravel(), panels):
-            for l in range(len(records[0])):
-                values = [r[l][key] for r in records]
+            for j in range(len(records[0])):
+                values = [r[j].get(key) for r in records]
                 if any(v is None for v in values):
                     continue
                 ax.plot(epochs, [100 * v for v in values] if not log else values, "o-", ms=3,
-                        label=f"layer {l + 1}")
+                        label=f"layer {records[0][j]['layer']}")
             ax.set(xlabel="epoch", title=label, ylabel="" if log else "%")
             if log:
                 ax.set_yscale("log")
@@ -132,8 +145,6 @@ def plot_weights(network: Any, title: str, path: Path, limit: int = 100) -> None
     """The first layer's weights as images: one tile per hidden neuron (at most `limit`), the weights
     from each input pixel to that neuron in the pixel's place; red positive, blue negative."""
     plt = require_pyplot()
-    import math
-
     side = math.isqrt(network.sizes[0])
     w = network.weights[0][:limit]
     cols = math.ceil(math.sqrt(len(w)))
@@ -152,8 +163,6 @@ def plot_weights(network: Any, title: str, path: Path, limit: int = 100) -> None
 def plot_confusion(confusion: Any, class_names: list[str], title: str, path: Path) -> None:
     """The confusion matrix as a heatmap: rows the true class, columns the predicted, counts written in."""
     plt = require_pyplot()
-    import numpy as np
-
     k = len(confusion)
     fig, ax = plt.subplots(figsize=(0.55 * k + 2.5, 0.5 * k + 1.8))
     shares = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
@@ -174,8 +183,6 @@ def plot_mistakes(images: Any, true: Any, predicted: Any, confidence: Any, class
                   path: Path) -> None:
     """A grid of misclassified images (h, w each), most confident mistakes first, with true and predicted classes."""
     plt = require_pyplot()
-    import math
-
     cols = min(6, len(images)) or 1
     rows = max(1, math.ceil(len(images) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.9 * rows + 0.3), squeeze=False)
@@ -213,8 +220,6 @@ def plot_sweep(points: list[tuple[str, list[History]]], title: str, path: Path) 
     """Each grid point's curves over its seeds' runs: accuracy on the watched split (mean, with the
     band from min to max) and the cost, on the training data when the runs monitored it (with the L2
     term: the regularised cost chapter 3 plots) — the book's multiple-η figure."""
-    import numpy as np
-
     plt = require_pyplot()
     histories = [h for _, runs in points for h in runs]
     training = all(e.training_cost is not None for h in histories for e in h.epochs)
@@ -242,3 +247,77 @@ def plot_sweep(points: list[tuple[str, list[History]]], title: str, path: Path) 
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
+
+
+def draw(run_dir: Path, what: tuple[str, ...] = FIGURES, curves_path: Path | None = None,
+         fetch: Fetch | None = None) -> list[Path]:
+    """Draw the figures `what` asks for into the run folder (the curves into `curves_path` if given);
+    the paths written. Figures of pictures are skipped for a network whose input is not a square image."""
+    require_pyplot()
+    history = read_history(run_dir / "history.json")
+    if not history.epochs:
+        raise NnbpError(f"{run_dir / 'history.json'}: holds no epochs yet")
+    written = []
+    if "curves" in what:
+        written.append(curves_path or run_dir / "learning-curves.png")
+        plot_history(history, str(run_dir), written[-1])
+    if not set(what) & {"weights", "confusion", "mistakes"}:
+        return written
+    weights = run_dir / "best.npz" if (run_dir / "best.npz").exists() else run_dir / "weights.npz"
+    network, meta = load_weights(weights)
+    side = math.isqrt(network.sizes[0])
+    square = side * side == network.sizes[0]
+    if "weights" in what and square:
+        written.append(run_dir / "weights.png")
+        plot_weights(network, f"{weights}: the weights into each of the first {min(100, network.sizes[1])} "
+                                   "hidden neurons (red +, blue −)", written[-1])
+    if not set(what) & {"confusion", "mistakes"}:
+        return written
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    if not isinstance(config.get("dataset"), str):
+        raise NnbpError(f"{weights}: records no dataset to draw its test split from")
+    dataset = load_dataset(config["dataset"], fetch=fetch)
+    ev = evaluate(network, dataset, dataset.test)
+    names = [dataset.class_name(k) for k in range(dataset.n_classes)]
+    if "confusion" in what:
+        written.append(run_dir / "confusion.png")
+        plot_confusion(ev.confusion, names, f"{weights} on {dataset.name}'s test split: "
+                                                 f"{100 * ev.accuracy:.2f}%", written[-1])
+    if "mistakes" in what and square:
+        wrong = np.flatnonzero(ev.predictions != ev.labels)
+        worst = wrong[np.argsort(-ev.confidence[wrong], kind="stable")][:MISTAKES]
+        written.append(run_dir / "mistakes.png")
+        plot_mistakes(dataset.test.images[worst].reshape(-1, side, side), ev.labels[worst],
+                           ev.predictions[worst], ev.confidence[worst], names,
+                           f"{weights}: its most confident mistakes (true → predicted, output)", written[-1])
+    return written
+
+
+def compare(run_dirs: list[Path], path: Path) -> Path:
+    """Several runs' learning curves in one figure, each labelled by its folder."""
+    require_pyplot()
+    plot_runs([(str(d), read_history(d / "history.json")) for d in run_dirs], path)
+    return path
+
+
+def draw_sweep(sweep_dir: Path, path: Path | None = None) -> Path:
+    """A sweep's grid points side by side, each from its runs that trained at least one epoch."""
+    from nnbp.sweep import read_summary
+
+    require_pyplot()
+    summary = read_summary(sweep_dir)
+    points: dict[str, list] = {}
+    for run in summary["runs"]:
+        label = ", ".join(f"{k}={v}" for k, v in run["values"].items()) or "seeds"
+        history_file = sweep_dir / run["folder"] / "history.json"
+        points.setdefault(label, [])
+        if history_file.exists():
+            history = read_history(history_file)
+            if history.epochs:
+                points[label].append(history)
+    drawn = [(label, runs) for label, runs in points.items() if runs]
+    if not drawn:
+        raise NnbpError(f"{sweep_dir}: none of the sweep's runs has trained an epoch yet")
+    path = path or sweep_dir / "sweep.png"
+    plot_sweep(drawn, f"{sweep_dir}: {summary.get('config')}", path)
+    return path

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnbp.errors import NnbpError
-from nnbp.limits import DEFAULT_MAX_MEMORY, FORWARD_CHUNK, FORWARD_CHUNK_BYTES, forward_chunk, memory_limit
+from nnbp.system.memory import DEFAULT_MAX_MEMORY, FORWARD_CHUNK, FORWARD_CHUNK_BYTES, forward_chunk, memory_limit
 
 
 @pytest.mark.parametrize("text, n_bytes", [("8G", 8 * 2**30), ("512M", 512 * 2**20), ("1000000", 10**6),
@@ -47,7 +47,7 @@ def test_the_estimate_bounds_what_a_training_run_takes(tmp_path):
     import sys
 
     from nnbp.data import load_dataset
-    from nnbp.limits import training_bytes
+    from nnbp.system.memory import training_bytes
 
     config = tmp_path / "c.yaml"
     config.write_text(f"sizes: [784, 3000, 10]\nepochs: 1\nmini_batch_size: 500\noutput: {tmp_path / 'run'}\n")

@@ -1,7 +1,8 @@
-"""What a trained network says about examples someone brings: the most likely classes and their scores.
+"""What a trained network says about examples someone brings (`nnbp predict`): the most likely classes
+and their scores.
 
 Inputs are made as training made them: stored pixels (uint8) times the weights file's `input_scale`.
-A picture of another size is first brought to MNIST's form (`nnbp.images`) unless `raw`. The score
+A picture of another size is first brought to MNIST's form (`nnbp.data.pictures`) unless `raw`. The score
 is the output layer's probability for softmax outputs, otherwise each output's share of the summed
 output activations (for sigmoid outputs, which do not sum to 1). An example whose mean input lies far
 from the training examples' (the weights file's `input_stats`) gets a warning: a photograph not
@@ -12,13 +13,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from nnbp.data.inputs import Example
+from nnbp.data.inputs import Example, read_examples
+from nnbp.data.pictures import to_mnist_form
 from nnbp.errors import NnbpError
-from nnbp.images import to_mnist_form
 from nnbp.network import Network
+from nnbp.run.weights import load_weights
 
 Array = np.ndarray
 FAR = 4.0  # a mean input this many standard deviations from the training examples' is worth a warning
@@ -106,3 +109,13 @@ def unlike_training(x: Array, stats: dict | None) -> str | None:
         return None
     return (f"its mean input {mean:.3f} is far from the training examples' ({stats['mean']:.3f} ± "
             f"{stats['std']:.3f}): an inverted picture, or one unlike the training data?")
+
+
+def predict_files(weights: Path, sources: list[str], top: int = 3, raw: bool = False) -> tuple[list[Prediction], str]:
+    """What the saved network says about each example in `sources` (pictures, .npy, .npz, `-`), and
+    what its scores are."""
+    network, meta = load_weights(weights)
+    examples = [example for source in sources for example in read_examples(source)]
+    predictions = predict(network, examples, meta["input_scale"], meta.get("class_names"), top, raw,
+                          meta.get("input_stats"))
+    return predictions, score_kind(network)

@@ -10,8 +10,8 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from nnbp import bench
-from nnbp.bench import Plan
+from nnbp.benchmark import THREAD_SETTINGS, Plan
+from nnbp.diagnostics import SlowestLayer
 from nnbp.gradcheck import GradCheck
 from nnbp.run.history import History
 from nnbp.training import EpochResult, Evaluation
@@ -49,6 +49,27 @@ def final_lines(weights: Path, history: History) -> list[str]:
     if best.epoch != done:
         line += f", whose network (best.npz) scores {100 * history.best_test['accuracy']:.2f}% on the test split"
     return lines + [line]
+
+
+def slowest_layer_line(s: SlowestLayer) -> str:
+    """One sentence naming the layer whose weights learned slowest, per weight, and what BP1–BP4 blame."""
+    reasons = []
+    if s.saturated_share is not None and s.saturated_share >= 0.3:
+        reasons.append(f"{100 * s.saturated_share:.0f}% of its neurons were saturated (σ′(z) ≈ 0 shrinks δ: BP1, BP2)")
+    if s.near_zero_input_share >= 0.3:
+        reasons.append(f"{100 * s.near_zero_input_share:.0f}% of the activations feeding it were near zero "
+                       "(∂C/∂w = a_in·δ_out: BP4)")
+    if not reasons:
+        reasons.append("the error δ reaching it was small, though few of its neurons were saturated "
+                       "and few of its inputs near zero")
+    compare = (f", against {s.fastest_grad_w_rms:.1e} into layer {s.fastest_layer}"
+               if s.fastest_layer is not None else "")
+    return (f"The weights w{_superscript(s.layer)} into layer {s.layer} ({s.n_in} → {s.n_out}) learned slowest: "
+            f"‖∂C/∂w‖ per weight averaged {s.grad_w_rms:.1e}{compare}, because " + " and ".join(reasons) + ".")
+
+
+def _superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def watching_test_note(dataset: str) -> str:
@@ -193,13 +214,13 @@ def contention_header_lines(p: Plan) -> list[str]:
     return [f"{list(p.config.sizes)} on {p.dataset.name}, {p.config.dtype}: the matrix engine's s/epoch on a quiet "
             f"machine and beside a busy process (a Python loop), medians of {p.repeats}; numpy {p.environment['numpy']}, "
             f"{p.environment['cpus']} CPUs",
-            f"{'batch':>6} " + " ".join(f"{f'{s} threads':>25}" for s in bench.THREAD_SETTINGS),
-            f"{'':>6} " + " ".join(f"{'(n) quiet   busy  ratio':>25}" for _ in bench.THREAD_SETTINGS)]
+            f"{'batch':>6} " + " ".join(f"{f'{s} threads':>25}" for s in THREAD_SETTINGS),
+            f"{'':>6} " + " ".join(f"{'(n) quiet   busy  ratio':>25}" for _ in THREAD_SETTINGS)]
 
 
 def contention_row(r: dict) -> str:
     cells = [f"({r[str(s)]['blas_threads']}) {r[str(s)]['quiet']:>6.3f} {r[str(s)]['busy']:>6.3f} "
-             f"{r[str(s)]['busy'] / r[str(s)]['quiet']:>5.2f}x" for s in bench.THREAD_SETTINGS]
+             f"{r[str(s)]['busy'] / r[str(s)]['quiet']:>5.2f}x" for s in THREAD_SETTINGS]
     return f"{r['mini_batch_size']:>6} " + " ".join(f"{c:>25}" for c in cells)
 
 

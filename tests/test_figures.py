@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from conftest import cli_runner
+from helpers import cli_runner
 from nnbp.cli import main
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnbp.errors import NnbpError
-from nnbp.images import centre_by_mass, resampling, resize, to_mnist_form, with_light_ink
+from nnbp.data.pictures import centre_by_mass, resampling, resize, to_mnist_form, with_light_ink
 
 
 def bar(height: int, width: int, top: int, left: int, rows: int, cols: int, ink: float = 0.0,

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import cli_runner
+from helpers import cli_runner
 from nnbp.cli import main
 from nnbp.data import load_dataset
 from nnbp.data.inputs import read_examples
@@ -152,7 +152,7 @@ def test_info_describes_the_network_its_training_and_its_figures(trained):
 
 
 def test_class_names_travel_from_an_npz_dataset_to_eval_and_predict(tmp_path):
-    from test_formats import keras_arrays
+    from helpers import keras_arrays
 
     arrays = keras_arrays(n_train=40, n_test=12, n_classes=3)
     names = ["cat", "dog", "emu"]

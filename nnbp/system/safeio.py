@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 import numpy as np
 
 from nnbp.errors import NnbpError
-from nnbp.limits import describe
+from nnbp.system.memory import describe
 
 Array = np.ndarray
 TEMP_PREFIX = ".nnbp-tmp-"  # every temporary file nnbp writes starts with this

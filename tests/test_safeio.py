@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nnbp.errors import NnbpError
-from nnbp.files import parse_json, read_npz, read_text, remove_temporary_files, write_atomic
+from nnbp.system.safeio import parse_json, read_npz, read_text, remove_temporary_files, write_atomic
 
 
 def test_write_atomic_leaves_old_file_intact_when_writing_fails(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnbp.controls import Controls, EtaSchedule
+from nnbp.schedule import Controls, EtaSchedule
 
 
 def run(controls: Controls, accuracies: list[float]) -> tuple[list[float], int | None, str | None]:

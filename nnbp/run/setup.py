@@ -1,0 +1,65 @@
+"""What a config needs of its data before a run starts, and the network it starts from.
+
+`check_against_data` refuses a config whose layers do not fit the dataset, whose mini-batch is larger
+than the training set, or whose run would not fit the memory limit; `build_network` draws the
+initial weights from the run's generator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnbp.activations import ACTIVATIONS
+from nnbp.config import TrainConfig
+from nnbp.costs import COSTS
+from nnbp.data.dataset import Dataset
+from nnbp.errors import NnbpError
+from nnbp.network import Network
+from nnbp.system.memory import describe, memory_limit, training_bytes
+
+
+def build_network(config: TrainConfig, rng: np.random.Generator) -> Network:
+    """The freshly initialised network a config describes, drawn from `rng`."""
+    return Network.initialise(
+        list(config.sizes), rng, dtype=np.dtype(config.dtype),
+        sigmas=tuple(ACTIVATIONS[name] for name in config.layer_activations),
+        cost=COSTS[config.cost], init=config.init,
+    )
+
+
+def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> None:
+    """The network's input and output layers must fit the data, a mini-batch the training set, and
+    what training allocates the memory limit; errors name `source`."""
+    if config.sizes[0] != dataset.n_inputs:
+        raise NnbpError(
+            f"{source}: sizes: the input layer has {config.sizes[0]} neurons but the dataset "
+            f"{config.dataset!r} has {dataset.n_inputs} inputs per example"
+        )
+    if config.sizes[-1] != dataset.n_classes:
+        raise NnbpError(
+            f"{source}: sizes: the output layer has {config.sizes[-1]} neurons but the dataset "
+            f"{config.dataset!r} has {dataset.n_classes} classes"
+        )
+    n_train = len(dataset.train)
+    if config.train_size is not None and config.train_size > n_train:
+        raise NnbpError(f"{source}: train_size: {config.train_size} is more than the {n_train} training examples "
+                        f"of {config.dataset!r}")
+    n_train = config.train_size or n_train
+    if config.mini_batch_size > n_train:
+        raise NnbpError(
+            f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the {n_train} training examples"
+        )
+    needed = training_needs(config, dataset)
+    if needed > memory_limit():
+        raise NnbpError(
+            f"{source}: sizes {list(config.sizes)} with mini_batch_size {config.mini_batch_size} on "
+            f"{dataset.name!r} would need about {describe(needed)}; the limit is {describe(memory_limit())} "
+            "(set NNBP_MAX_MEMORY, e.g. NNBP_MAX_MEMORY=16G, to raise it)"
+        )
+
+
+def training_needs(config: TrainConfig, dataset: Dataset) -> int:
+    """The bytes a run of `config` on `dataset` is estimated to hold at its peak."""
+    return training_bytes(config.sizes, np.dtype(config.dtype).itemsize, config.mini_batch_size,
+                          config.train_size or len(dataset.train), dataset.nbytes, loop=config.engine == "loop",
+                          diagnostics=config.diagnostics, momentum=config.momentum > 0)
