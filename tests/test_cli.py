@@ -99,7 +99,7 @@ def test_same_config_twice_gives_identical_weight_files(runner, tmp_path):
 @pytest.mark.parametrize(
     "text, args, message",
     [
-        ("etta: 3\n", [], "c.yaml: unknown key 'etta'; did you mean 'eta'?"),
+        ("etta: 3\n", [], "c.yaml: unknown key 'etta' (did you mean 'eta'?)"),
         ("eta: -3\n", [], "c.yaml: eta: -3.0 is not a positive finite learning rate"),
         ("sizes: [784, 0, 10]\n", [], "c.yaml: sizes[1]: 0 is less than 1"),
         ("sizes: [100, 30, 10]\n", [], "c.yaml: sizes: the input layer has 100 neurons"),

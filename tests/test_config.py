@@ -105,7 +105,7 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("etta: 3.0\n", "unknown key 'etta'; did you mean 'eta'?"),
+        ("etta: 3.0\n", "unknown key 'etta' (did you mean 'eta'?)"),
         ("eta: -1\n", "eta: -1.0 is not a positive finite learning rate"),
         ("eta: 0\n", "eta: 0.0 is not a positive finite learning rate"),
         ("eta: .nan\n", "eta: nan is not a positive finite"),
@@ -196,3 +196,41 @@ def test_network_must_fit_the_data(sizes, n_train, message):
     with pytest.raises(NnbpError, match=None) as e:
         check_against_data(TrainConfig(sizes=sizes), Dataset("mnist-sample", split, split, 10, 1 / 255), "c.yaml")
     assert message in str(e.value)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"eta": -1}, "eta: -1.0 is not a positive finite learning rate"),
+    ({"momentum": 1.5}, "momentum: 1.5 is not a momentum μ with 0 ≤ μ < 1"),
+    ({"lmbda": -3}, "lmbda: -3.0 is not a finite regularisation λ ≥ 0"),
+    ({"mini_batch_size": 0}, "mini_batch_size: 0 is less than 1"),
+    ({"cost": "crossentropy"}, "cost: 'crossentropy' is not one of quadratic, cross-entropy, log-likelihood; "
+                               "did you mean 'cross-entropy'?"),
+    ({"activation": "sigmod"}, "did you mean 'sigmoid'?"),
+    ({"activation": ("sigmoid", "softmax", "sigmoid"), "sizes": (4, 3, 3, 2)},
+     "activation: softmax can only be the output layer's activation"),
+    ({"cost": "log-likelihood"}, "cost: the log-likelihood cost needs softmax output neurons, not sigmoid"),
+])
+def test_a_config_built_in_python_is_checked_as_a_file_is(values, message):
+    """The same parser and the same one line as YAML and the CLI, naming the key; nothing half-built."""
+    from nnbp.errors import NnbpError
+
+    with pytest.raises(NnbpError) as refused:
+        TrainConfig(**values)
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_config_built_in_python_takes_what_yaml_would_give():
+    config = TrainConfig(sizes=[4, 3, 2], eta="1e-3", eta_schedule={"patience": 2}, activation=["tanh", "softmax"],
+                         cost="log-likelihood")
+    assert config.sizes == (4, 3, 2) and config.eta == 0.001 and config.eta_schedule.patience == 2
+    assert config.activation == ("tanh", "softmax")
+    assert TrainConfig(**{k: v for k, v in config.to_dict().items()}) == config
+
+
+def test_every_unknown_key_is_named_with_a_close_match(tmp_path):
+    from nnbp.errors import NnbpError
+
+    with pytest.raises(NnbpError) as refused:
+        build_config({"etaa": 1, "epoch": 2, "colour": "red"}, {}, "c.yaml")
+    assert ("c.yaml: unknown keys 'etaa' (did you mean 'eta'?), 'epoch' (did you mean 'epochs'?), 'colour'; "
+            "the keys are sizes") in str(refused.value)

@@ -32,14 +32,19 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def close_match(value: Any, options: Iterable[str]) -> str:
-    """'; did you mean X?' when `value` is a near miss of one of `options`, else ''."""
+def nearest(value: Any, options: Iterable[str]) -> str | None:
+    """The one of `options` that `value` is a near miss of (case, '-' and '_' aside, or a typo), if any."""
     if not isinstance(value, str):
-        return ""
+        return None
     options = list(options)
     folded = {o.lower().replace("-", "").replace("_", ""): o for o in options}
     key = value.lower().replace("-", "").replace("_", "")
-    match = folded.get(key) or next(iter(difflib.get_close_matches(value, options, n=1, cutoff=0.6)), None)
+    return folded.get(key) or next(iter(difflib.get_close_matches(value, options, n=1, cutoff=0.6)), None)
+
+
+def close_match(value: Any, options: Iterable[str]) -> str:
+    """'; did you mean X?' when `value` is a near miss of one of `options`, else ''."""
+    match = nearest(value, options)
     return f"; did you mean {match!r}?" if match else ""
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from nnbp.activations import ACTIVATIONS
 from nnbp.config import keys as k
-from nnbp.config.keys import Key, close_match, key
+from nnbp.config.keys import Key, key, nearest
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
 from nnbp.network import DTYPES, INITS, check_layers
@@ -158,7 +158,8 @@ def unknown_keys(names: list[Any], where: str) -> None:
     """Refuse keys that are not config keys: every one named, each with a close match if there is one."""
     unknown = [str(name)[:60] for name in names if not isinstance(name, str) or name not in KEYS]
     if unknown:
-        described = ", ".join(f"{name!r}{close_match(name, KEYS)}" for name in unknown)
+        described = ", ".join(f"{name!r}" + (f" (did you mean {nearest(name, KEYS)!r}?)" if nearest(name, KEYS) else "")
+                              for name in unknown)
         raise NnbpError(f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {described}; the keys are "
                         f"{', '.join(KEYS)}")
 
