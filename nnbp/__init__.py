@@ -15,9 +15,10 @@ else; the rest (configs, data, runs) loads when one of its names is first used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.3.0"
 
@@ -34,11 +35,29 @@ if TYPE_CHECKING:  # for type checkers and readers; at run time `__getattr__` lo
     from nnbp.run import History
     from nnbp.training import EpochResult
 
-_LAZY = {"Dataset": "nnbp.data", "EpochResult": "nnbp.training", "History": "nnbp.run",
-         "TrainConfig": "nnbp.config", "load_dataset": "nnbp.data"}
+_LAZY = {
+    "Dataset": "nnbp.data",
+    "EpochResult": "nnbp.training",
+    "History": "nnbp.run",
+    "TrainConfig": "nnbp.config",
+    "load_dataset": "nnbp.data",
+}
 
-__all__ = sorted([*_LAZY, "Network", "NnbpError", "backprop", "backprop_per_example", "load_network",
-                  "momentum_step", "sgd_step", "train"])
+__all__ = [
+    "Dataset",
+    "EpochResult",
+    "History",
+    "Network",
+    "NnbpError",
+    "TrainConfig",
+    "backprop",
+    "backprop_per_example",
+    "load_dataset",
+    "load_network",
+    "momentum_step",
+    "sgd_step",
+    "train",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -61,9 +80,16 @@ def load_network(path: str | Path) -> Network:
     return load_weights(Path(path))[0]
 
 
-def train(config: TrainConfig | None = None, *, resume: str | Path | None = None, epochs: int | None = None,
-          force: bool = False, download: bool = True, on_epoch: Callable[[EpochResult], None] | None = None,
-          on_batch: Callable[[int], None] | None = None) -> History:
+def train(
+    config: TrainConfig | None = None,
+    *,
+    resume: str | Path | None = None,
+    epochs: int | None = None,
+    force: bool = False,
+    download: bool = True,
+    on_epoch: Callable[[EpochResult], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> History:
     """Train `config` as `nnbp train` does, or resume the run in the folder `resume`; return its History.
 
     The run writes to `config.output` (default: runs/<the dataset's name>); `force` replaces a run
@@ -76,5 +102,11 @@ def train(config: TrainConfig | None = None, *, resume: str | Path | None = None
     from nnbp.run import Callbacks
     from nnbp.run import train as train_run
 
-    return train_run(config, resume=resume, epochs=epochs, force=force, fetch=quiet_fetch if download else None,
-                     callbacks=Callbacks(batch=on_batch, epoch=on_epoch))
+    return train_run(
+        config,
+        resume=resume,
+        epochs=epochs,
+        force=force,
+        fetch=quiet_fetch if download else None,
+        callbacks=Callbacks(batch=on_batch, epoch=on_epoch),
+    )

@@ -7,8 +7,8 @@ whose δ^L = a^L − y needs no σ'. Pure numpy: nothing here reads files, parse
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

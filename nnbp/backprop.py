@@ -23,8 +23,10 @@ Array = np.ndarray
 
 def gradient_arrays(sizes: list[int], dtype: np.dtype) -> Gradient:
     """Uninitialised (nabla_b, nabla_w) shaped like a network's biases and weights."""
-    return ([np.empty((n, 1), dtype) for n in sizes[1:]],
-            [np.empty((n_out, n_in), dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])])
+    return (
+        [np.empty((n, 1), dtype) for n in sizes[1:]],
+        [np.empty((n_out, n_in), dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])],
+    )
 
 
 class Workspace:

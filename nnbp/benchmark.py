@@ -8,16 +8,15 @@ This module measures and returns numbers; the command line turns them into text 
 
 from __future__ import annotations
 
-import os
 import platform
 import resource
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -208,12 +207,24 @@ def _blas() -> list[dict]:
         from threadpoolctl import threadpool_info
     except ImportError:
         config = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
-        return [{"library": config.get("name"), "version": config.get("version"),
-                 "threads": None, "note": "install threadpoolctl to see threads and kernel"}]
+        return [
+            {
+                "library": config.get("name"),
+                "version": config.get("version"),
+                "threads": None,
+                "note": "install threadpoolctl to see threads and kernel",
+            }
+        ]
     return [
-        {"library": i.get("internal_api"), "version": i.get("version"), "threads": i.get("num_threads"),
-         "architecture": i.get("architecture"), "file": i.get("filepath")}
-        for i in threadpool_info() if i.get("user_api") == "blas"
+        {
+            "library": i.get("internal_api"),
+            "version": i.get("version"),
+            "threads": i.get("num_threads"),
+            "architecture": i.get("architecture"),
+            "file": i.get("filepath"),
+        }
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
     ]
 
 
@@ -244,12 +255,25 @@ class Plan:
 
     def summary(self) -> dict:
         """Everything measured, as one JSON-ready object."""
-        return {"environment": self.environment, "config": self.config.to_dict(), "n_train": len(self.dataset.train),
-                "repeats": self.repeats, "results": self.results, "peak_memory_mb": peak_memory_mb()}
+        return {
+            "environment": self.environment,
+            "config": self.config.to_dict(),
+            "n_train": len(self.dataset.train),
+            "repeats": self.repeats,
+            "results": self.results,
+            "peak_memory_mb": peak_memory_mb(),
+        }
 
 
-def plan(config: TrainConfig, dataset: Dataset, mini_batch_sizes: str | None, quick: bool, repeats: int | None,
-         loop_examples: int | None, contended: bool = False) -> Plan:
+def plan(
+    config: TrainConfig,
+    dataset: Dataset,
+    mini_batch_sizes: str | None,
+    quick: bool,
+    repeats: int | None,
+    loop_examples: int | None,
+    contended: bool = False,
+) -> Plan:
     """Check what is asked for before anything is timed: mini-batch sizes that fit the data."""
     batch_sizes = parse_sizes(mini_batch_sizes or "1,10,100,1000")
     if mini_batch_sizes is None:
@@ -258,8 +282,16 @@ def plan(config: TrainConfig, dataset: Dataset, mini_batch_sizes: str | None, qu
     too_big = [m for m in batch_sizes if m > len(dataset.train)]
     if too_big:
         raise NnbpError(f"--mini-batch-sizes: {too_big[0]} is larger than the {len(dataset.train)} training examples")
-    return Plan(config, dataset, batch_sizes, repeats or (3 if quick else 5), loop_examples or (300 if quick else 2000),
-                2000 if quick else (10_000 if contended else None), environment(), contended)
+    return Plan(
+        config,
+        dataset,
+        batch_sizes,
+        repeats or (3 if quick else 5),
+        loop_examples or (300 if quick else 2000),
+        2000 if quick else (10_000 if contended else None),
+        environment(),
+        contended,
+    )
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -282,8 +314,16 @@ def run(p: Plan) -> Iterator[dict]:
             network = build_network(p.config, np.random.default_rng(p.config.seed))
             n_threads = resolve(p.config.threads, p.config.sizes, m)
             with blas_threads(n_threads):
-                r = bench(network, p.dataset, m, eta=p.config.eta, seed=p.config.seed, repeats=p.repeats,
-                          matrix_examples=p.matrix_examples, loop_examples=p.loop_examples).to_dict()
+                r = bench(
+                    network,
+                    p.dataset,
+                    m,
+                    eta=p.config.eta,
+                    seed=p.config.seed,
+                    repeats=p.repeats,
+                    matrix_examples=p.matrix_examples,
+                    loop_examples=p.loop_examples,
+                ).to_dict()
             r["blas_threads"] = n_threads
         p.results.append(r)
         yield r
@@ -322,6 +362,8 @@ def contention(p: Plan, m: int) -> dict:
                     time.sleep(SPIN_OUT)
     result: dict = {"mini_batch_size": m, "examples_timed": len(order)}
     for setting in THREAD_SETTINGS:
-        result[str(setting)] = {"blas_threads": resolve(setting, p.config.sizes, m),
-                                **{c: statistics.median(times[(c, str(setting))]) for c in ("quiet", "busy")}}
+        result[str(setting)] = {
+            "blas_threads": resolve(setting, p.config.sizes, m),
+            **{c: statistics.median(times[(c, str(setting))]) for c in ("quiet", "busy")},
+        }
     return result

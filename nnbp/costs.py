@@ -7,8 +7,8 @@ to 0 or 1 long before z^L is extreme, and ln 0 is no cost. Pure numpy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -58,13 +58,16 @@ def probe(network: Network, X: Array, chunk: int | None = None) -> tuple[list[fl
                     saturated_count[j] += int(np.count_nonzero(sigma.prime(z, a) < SATURATION * PRIME_MAX[sigma.name]))
     k = X.shape[1]
     near_zero = [count / (k * n_in) for count, n_in in zip(near_zero_count, network.sizes[:-1])]
-    saturated = [count / (k * n) if sigma.name in PRIME_MAX else None  # softmax: no element-wise σ'
-                 for count, n, sigma in zip(saturated_count, network.sizes[1:], network.sigmas)]
+    saturated = [
+        count / (k * n) if sigma.name in PRIME_MAX else None  # softmax: no element-wise σ'
+        for count, n, sigma in zip(saturated_count, network.sizes[1:], network.sigmas)
+    ]
     return saturated, near_zero
 
 
-def mean_abs_deltas(network: Network, X: Array, Y: Array, chunk: int | None = None,
-                    workspaces: Workspaces | None = None) -> list[float]:
+def mean_abs_deltas(
+    network: Network, X: Array, Y: Array, chunk: int | None = None, workspaces: Workspaces | None = None
+) -> list[float]:
     """Mean |δ^l| of each layer over the columns of X (n_0, k) with targets Y, by backprop, in chunks
     (in `workspaces`, whose gradient arrays it overwrites, if given)."""
     totals = [0.0] * len(network.weights)
@@ -154,7 +157,12 @@ def slowest_layer(epochs: list[dict], sizes: list[int]) -> SlowestLayer | None:
     slow, fast = int(np.argmin(rates)), int(np.argmax(rates))
     saturated = mean("saturated_share", slow)
     return SlowestLayer(
-        slow + 2, sizes[slow], sizes[slow + 1], rates[slow], fast + 2 if fast != slow else None,
-        rates[fast] if fast != slow else None, saturated if saturated == saturated else None,
+        slow + 2,
+        sizes[slow],
+        sizes[slow + 1],
+        rates[slow],
+        fast + 2 if fast != slow else None,
+        rates[fast] if fast != slow else None,
+        saturated if saturated == saturated else None,
         mean("near_zero_input_share", slow),
     )

@@ -63,8 +63,7 @@ class GradCheck:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d.update(passed=self.passed, finite_difference_seconds=self.finite_difference_seconds,
-                 speedup=self.speedup)
+        d.update(passed=self.passed, finite_difference_seconds=self.finite_difference_seconds, speedup=self.speedup)
         return d
 
 
@@ -109,8 +108,13 @@ def gradcheck(
 ) -> GradCheck:
     """Compare ∂C/∂w and ∂C/∂b from one backprop with (C(p + ε) − C(p − ε)) / 2ε for every parameter,
     or for a random sample of about `n_params` of them spread over every layer."""
-    network = Network(network.sizes, [w.astype(np.float64) for w in network.weights],
-                      [b.astype(np.float64) for b in network.biases], network.sigmas, network.cost)
+    network = Network(
+        network.sizes,
+        [w.astype(np.float64) for w in network.weights],
+        [b.astype(np.float64) for b in network.biases],
+        network.sigmas,
+        network.cost,
+    )
     X, Y = X.astype(np.float64), Y.astype(np.float64)
     m = X.shape[1]
     rng = rng or np.random.default_rng(0)
@@ -142,8 +146,7 @@ def gradcheck(
                 flat[i] = saved
                 numeric[k] = (plus - minus) / (2 * eps)
             fd_seconds += time.perf_counter() - start
-            errors[name] = (len(idx), param.size,
-                            float(relative_errors(grad.reshape(-1)[idx], numeric, floor).max()))
+            errors[name] = (len(idx), param.size, float(relative_errors(grad.reshape(-1)[idx], numeric, floor).max()))
             checked += len(idx)
         layers.append(LayerCheck(j + 2, *errors["weights"], *errors["biases"]))
     return GradCheck(

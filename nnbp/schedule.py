@@ -56,13 +56,16 @@ class Controls:
             self.eta *= schedule.factor
             self.since_change = 0
             if self.eta < schedule.stop_fraction * self.eta0:
-                return (f"eta fell to {self.eta:g}, below {schedule.stop_fraction:g} of its start "
-                        f"{self.eta0:g} (best: epoch {self.best_epoch})")
+                return (
+                    f"eta fell to {self.eta:g}, below {schedule.stop_fraction:g} of its start "
+                    f"{self.eta0:g} (best: epoch {self.best_epoch})"
+                )
         return None
 
     @classmethod
-    def replay(cls, eta: float, schedule: EtaSchedule | None, early_stopping: int | None,
-               accuracies: list[float]) -> Controls:
+    def replay(
+        cls, eta: float, schedule: EtaSchedule | None, early_stopping: int | None, accuracies: list[float]
+    ) -> Controls:
         """The controls as they stood after epochs with these accuracies (for a resumed run)."""
         controls = cls(eta, schedule, early_stopping)
         for epoch, accuracy in enumerate(accuracies, 1):

@@ -36,8 +36,16 @@ def zero_velocity(network: Network) -> Gradient:
     return [np.zeros_like(b) for b in network.biases], [np.zeros_like(w) for w in network.weights]
 
 
-def momentum_step(network: Network, gradient: Gradient, velocity: Gradient, eta: float, mu: float, m: int,
-                  lmbda: float = 0.0, n: int = 1) -> None:
+def momentum_step(
+    network: Network,
+    gradient: Gradient,
+    velocity: Gradient,
+    eta: float,
+    mu: float,
+    m: int,
+    lmbda: float = 0.0,
+    n: int = 1,
+) -> None:
     """v → μv − η∇C, then w → w + v and b → b + v (chapter 3), where ∇C is the mini-batch's mean
     gradient (1/m) Σ_x ∇C_x plus, for the weights, the L2 term (λ/n) w.
 

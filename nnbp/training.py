@@ -7,8 +7,8 @@ history. One `numpy.random.Generator` drives shuffling; it shuffles an index arr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -246,7 +246,13 @@ def train(
                 raise Diverged(epoch, None, epoch_eta)
             on_train = evaluate(network, dataset, dataset.train) if monitor_training else None
             result = EpochResult(
-                epoch, ev.cost, ev.correct, ev.total, ev.accuracy, seconds, epoch_eta,
+                epoch,
+                ev.cost,
+                ev.correct,
+                ev.total,
+                ev.accuracy,
+                seconds,
+                epoch_eta,
                 training_cost=on_train.cost if on_train else None,
                 training_accuracy=on_train.accuracy if on_train else None,
                 l2_term=l2_term(network, lmbda, n) if lmbda else None,

@@ -19,10 +19,10 @@ import statistics
 import numpy as np
 
 from nnbp.benchmark import environment
+from nnbp.config.keys import threads as parse_threads
 from nnbp.data import load_dataset
 from nnbp.errors import NnbpError
 from nnbp.network import Network
-from nnbp.config.keys import threads as parse_threads
 from nnbp.system.blas import blas_threads, resolve
 from nnbp.training import train
 
@@ -46,8 +46,9 @@ def epoch_seconds(dataset, m: int, dtype: str, epochs: int, threads: str, diagno
     rng = np.random.default_rng(0)
     network = Network.initialise(SIZES, rng, dtype=np.dtype(dtype))
     with blas_threads(resolve(threads, SIZES, m)):
-        history = train(network, dataset, epochs=epochs + 1, mini_batch_size=m, eta=3.0, rng=rng,
-                        diagnostics=diagnostics)
+        history = train(
+            network, dataset, epochs=epochs + 1, mini_batch_size=m, eta=3.0, rng=rng, diagnostics=diagnostics
+        )
     return [e.seconds for e in history[1:]]
 
 
@@ -70,25 +71,35 @@ def main() -> None:
 
     env = environment()
     blas = "; ".join(f"{b.get('library')} {b.get('version')}, {b.get('threads')} threads" for b in env["blas"])
-    print(f"{SIZES} on {dataset.name} ({len(dataset.train)} training examples); numpy {env['numpy']}, "
-          f"BLAS {blas}; {env['processor']}, {env['cpus']} CPUs")
+    print(
+        f"{SIZES} on {dataset.name} ({len(dataset.train)} training examples); numpy {env['numpy']}, "
+        f"BLAS {blas}; {env['processor']}, {env['cpus']} CPUs"
+    )
     print(f"{'mini-batch':>10} {'dtype':>8} {'threads':>7} {'s/epoch':>8} {'range':>13} {'µs/example':>11}")
     for m in map(int, args.mini_batch_sizes.split(",")):
         for dtype in ("float64", "float32"):
             times = epoch_seconds(dataset, m, dtype, args.repeats, threads)
             median = statistics.median(times)
-            print(f"{m:>10} {dtype:>8} {resolve(threads, SIZES, m):>7} {median:>8.3f} {min(times):>6.3f}-{max(times):.3f} "
-                  f"{1e6 * median / len(dataset.train):>11.2f}", flush=True)
+            print(
+                f"{m:>10} {dtype:>8} {resolve(threads, SIZES, m):>7} {median:>8.3f} "
+                f"{min(times):>6.3f}-{max(times):.3f} "
+                f"{1e6 * median / len(dataset.train):>11.2f}",
+                flush=True,
+            )
 
     plain, recorded = [], []
     for pair in range(args.pairs):
-        for diagnostics in ((False, True) if pair % 2 == 0 else (True, False)):
-            (recorded if diagnostics else plain).append(epoch_seconds(dataset, 10, "float64", 1, threads, diagnostics)[0])
+        for diagnostics in (False, True) if pair % 2 == 0 else (True, False):
+            (recorded if diagnostics else plain).append(
+                epoch_seconds(dataset, 10, "float64", 1, threads, diagnostics)[0]
+            )
     extra = [100 * (r / p - 1) for p, r in zip(plain, recorded)]
-    print(f"diagnostics at mini-batch 10, float64, {resolve(threads, SIZES, 10)} BLAS thread(s): "
-          f"{statistics.median(plain):.3f} s without, "
-          f"{statistics.median(recorded):.3f} s with (medians); per pair {statistics.median(extra):+.1f}% median, "
-          f"{min(extra):+.1f}% to {max(extra):+.1f}% over {len(extra)} pairs")
+    print(
+        f"diagnostics at mini-batch 10, float64, {resolve(threads, SIZES, 10)} BLAS thread(s): "
+        f"{statistics.median(plain):.3f} s without, "
+        f"{statistics.median(recorded):.3f} s with (medians); per pair {statistics.median(extra):+.1f}% median, "
+        f"{min(extra):+.1f}% to {max(extra):+.1f}% over {len(extra)} pairs"
+    )
 
 
 if __name__ == "__main__":

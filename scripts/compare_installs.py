@@ -37,8 +37,9 @@ def epoch_seconds(python: str, folder: Path, dataset: str, m: int, dtype: str, e
     config = folder / "config.yaml"
     output = folder / "run"
     config.write_text(CONFIG.format(epochs=epochs, m=m, dataset=dataset, dtype=dtype, output=output))
-    subprocess.run([python, "-m", "nnbp", "train", str(config), "--quiet", "--force"], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [python, "-m", "nnbp", "train", str(config), "--quiet", "--force"], check=True, stdout=subprocess.DEVNULL
+    )
     history = json.loads((output / "history.json").read_text())
     return statistics.median(e["seconds"] for e in history["epochs"][1:])
 
@@ -56,9 +57,13 @@ def main() -> None:
     if args.pairs < 1 or args.epochs < 2:
         sys.exit("--pairs must be at least 1 and --epochs at least 2")
 
-    print(f"base:  {args.base}\nother: {args.other}\n{args.dataset}, [784, 30, 10], medians of "
-          f"{args.pairs} pairs, epochs 2-{args.epochs} of each run")
-    print(f"{'mini-batch':>10} {'dtype':>8} {'base s/epoch':>13} {'other s/epoch':>14} {'other/base':>11} {'range':>13}")
+    print(
+        f"base:  {args.base}\nother: {args.other}\n{args.dataset}, [784, 30, 10], medians of "
+        f"{args.pairs} pairs, epochs 2-{args.epochs} of each run"
+    )
+    print(
+        f"{'mini-batch':>10} {'dtype':>8} {'base s/epoch':>13} {'other s/epoch':>14} {'other/base':>11} {'range':>13}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folders = [Path(tmp) / "base", Path(tmp) / "other"]
         for folder in folders:
@@ -67,12 +72,15 @@ def main() -> None:
             for dtype in args.dtypes.split(","):
                 times: tuple[list[float], list[float]] = ([], [])
                 for pair in range(args.pairs):
-                    for i in ((0, 1) if pair % 2 == 0 else (1, 0)):
+                    for i in (0, 1) if pair % 2 == 0 else (1, 0):
                         python = (args.base, args.other)[i]
                         times[i].append(epoch_seconds(python, folders[i], args.dataset, m, dtype, args.epochs))
                 ratios = [o / b for b, o in zip(*times)]
-                print(f"{m:>10} {dtype:>8} {statistics.median(times[0]):>13.3f} {statistics.median(times[1]):>14.3f} "
-                      f"{statistics.median(ratios):>11.3f} {min(ratios):>6.3f}-{max(ratios):.3f}", flush=True)
+                print(
+                    f"{m:>10} {dtype:>8} {statistics.median(times[0]):>13.3f} {statistics.median(times[1]):>14.3f} "
+                    f"{statistics.median(ratios):>11.3f} {min(ratios):>6.3f}-{max(ratios):.3f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

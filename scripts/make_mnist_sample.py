@@ -50,8 +50,9 @@ def read_digits(tgz: Path) -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tgz", type=Path)
-    parser.add_argument("--out", type=Path,
-                        default=Path(__file__).resolve().parent.parent / "nnbp/data/mnist-sample.npz")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "nnbp/data/mnist-sample.npz"
+    )
     args = parser.parse_args()
 
     images, labels = read_digits(args.tgz)
@@ -60,15 +61,19 @@ def main() -> None:
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
-        x_train=images[:N_TRAIN].reshape(-1, 28, 28), y_train=labels[:N_TRAIN],
-        x_test=images[N_TRAIN:].reshape(-1, 28, 28), y_test=labels[N_TRAIN:],
+        x_train=images[:N_TRAIN].reshape(-1, 28, 28),
+        y_train=labels[:N_TRAIN],
+        x_test=images[N_TRAIN:].reshape(-1, 28, 28),
+        y_test=labels[N_TRAIN:],
     )
     fd, tmp = tempfile.mkstemp(dir=args.out.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
         f.write(buffer.getvalue())
     os.replace(tmp, args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB): "
-          f"{N_TRAIN} train / {len(labels) - N_TRAIN} test, split seed {SPLIT_SEED}")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB): "
+        f"{N_TRAIN} train / {len(labels) - N_TRAIN} test, split seed {SPLIT_SEED}"
+    )
 
 
 if __name__ == "__main__":

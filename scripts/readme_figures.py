@@ -49,8 +49,9 @@ def main() -> None:
     page.save(IMAGES / "my-digit.png", optimize=True)
     pixels = np.asarray(page, dtype=np.uint8)
     network, meta = load_weights(args.digits_run / "best.npz")
-    (prediction,) = predict(network, [Example("my-digit.png", pixels, picture=True)], meta["input_scale"],
-                            meta.get("class_names"))
+    (prediction,) = predict(
+        network, [Example("my-digit.png", pixels, picture=True)], meta["input_scale"], meta.get("class_names")
+    )
     form = to_mnist_form(pixels / 255.0, 28)
     fig, (left, right) = plt.subplots(1, 2, figsize=(5.2, 2.3), gridspec_kw={"width_ratios": [4 / 3, 1]})
     left.imshow(pixels, cmap="gray", vmin=0, vmax=255)

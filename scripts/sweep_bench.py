@@ -56,8 +56,22 @@ def timed(command: list[str]) -> float:
 
 def sweep_command(folder: Path, runs: int, epochs: int, *args: str) -> list[str]:
     seeds = ",".join(str(s) for s in range(runs))
-    return [sys.executable, "-m", "nnbp", "sweep", str(CONFIG), "--epochs", str(epochs), "--seeds", seeds,
-            "-o", str(folder), "--force", "-q", *args]
+    return [
+        sys.executable,
+        "-m",
+        "nnbp",
+        "sweep",
+        str(CONFIG),
+        "--epochs",
+        str(epochs),
+        "--seeds",
+        seeds,
+        "-o",
+        str(folder),
+        "--force",
+        "-q",
+        *args,
+    ]
 
 
 def main() -> None:
@@ -71,9 +85,12 @@ def main() -> None:
 
     print(environment())
     times: dict[str, list[float]] = {"-j 1": [], "-j 2": [], "dask": [], "sweep": [], "loop": []}
-    with tempfile.TemporaryDirectory() as tmp, \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                         dashboard_address=":0") as cluster:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+        ) as cluster,
+    ):
         folder = Path(tmp)
         commands = {
             "-j 1": sweep_command(folder / "j1", args.runs, args.epochs, "-j", "1"),
@@ -85,7 +102,7 @@ def main() -> None:
             commands["loop"] = [sys.executable, "-c", LOOP, str(CONFIG), str(folder / "loop"), str(args.tiny_runs), "1"]
         for r in range(args.rounds):
             order = list(commands)
-            order = order[r % len(order):] + order[:r % len(order)]  # interleaved, each first in turn
+            order = order[r % len(order) :] + order[: r % len(order)]  # interleaved, each first in turn
             for name in order:
                 times[name].append(timed(commands[name]))
             print(f"round {r + 1}: " + ", ".join(f"{n} {times[n][-1]:.2f} s" for n in commands), flush=True)
@@ -97,10 +114,15 @@ def main() -> None:
     print(f"\n{args.runs} runs of {CONFIG.name}, {args.epochs} epochs each (median wall time of nnbp sweep):")
     for name in ("-j 1", "-j 2", "dask"):
         print(f"  {name:<5} {median[name]:6.2f} s")
-    print(f"  -j 2 / -j 1: {ratio('-j 2', '-j 1'):.3f}   dask / -j 2: {ratio('dask', '-j 2'):.3f}  (medians of paired ratios)")
+    print(
+        f"  -j 2 / -j 1: {ratio('-j 2', '-j 1'):.3f}   dask / -j 2: {ratio('dask', '-j 2'):.3f}"
+        "  (medians of paired ratios)"
+    )
     if args.tiny_runs:
-        print(f"\n{args.tiny_runs} runs of one epoch: nnbp sweep -j 1 {median['sweep']:.2f} s, plain loop "
-              f"{median['loop']:.2f} s; overhead {100 * (ratio('sweep', 'loop') - 1):+.1f}%")
+        print(
+            f"\n{args.tiny_runs} runs of one epoch: nnbp sweep -j 1 {median['sweep']:.2f} s, plain loop "
+            f"{median['loop']:.2f} s; overhead {100 * (ratio('sweep', 'loop') - 1):+.1f}%"
+        )
 
 
 if __name__ == "__main__":

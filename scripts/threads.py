@@ -22,10 +22,10 @@ from dataclasses import replace
 import numpy as np
 
 from nnbp.benchmark import environment
+from nnbp.config.keys import threads as parse_threads
 from nnbp.data import load_dataset
 from nnbp.data.dataset import Split
 from nnbp.network import Network
-from nnbp.config.keys import threads as parse_threads
 from nnbp.system.blas import blas_threads, resolve
 from nnbp.training import train
 
@@ -34,8 +34,11 @@ def steps_seconds(name: str, examples: int, sizes: list[int], dtype: str, m: int
     """Seconds of one epoch's steps (evaluation excluded) with the BLAS threads `threads` allows."""
     full = load_dataset(name)
     n = min(examples, len(full.train))
-    dataset = replace(full, train=Split(full.train.images[:n], full.train.labels[:n]),
-                      validation=Split(full.test.images[:1000], full.test.labels[:1000]))
+    dataset = replace(
+        full,
+        train=Split(full.train.images[:n], full.train.labels[:n]),
+        validation=Split(full.test.images[:1000], full.test.labels[:1000]),
+    )
     rng = np.random.default_rng(0)
     network = Network.initialise(sizes, rng, dtype=np.dtype(dtype))
     with blas_threads(resolve(parse_threads(threads, "--threads"), sizes, m)):
@@ -67,9 +70,11 @@ def main() -> None:
         return
 
     env = environment()
-    print(f"{args.dataset}, {args.examples} training examples an epoch; numpy {env['numpy']}, "
-          + "; ".join(f"{b['library']} {b['version']} ({b['threads']} threads)" for b in env["blas"])
-          + f"; {env['processor']}, {env['cpus']} CPUs; medians of {args.rounds} rounds, s per 10,000 examples")
+    print(
+        f"{args.dataset}, {args.examples} training examples an epoch; numpy {env['numpy']}, "
+        + "; ".join(f"{b['library']} {b['version']} ({b['threads']} threads)" for b in env["blas"])
+        + f"; {env['processor']}, {env['cpus']} CPUs; medians of {args.rounds} rounds, s per 10,000 examples"
+    )
     settings = args.threads.split(",")
     conditions = ["quiet"] + ([] if args.quiet_only else ["busy"])
     header = " ".join(f"{c[:5]} {t:>4}" for c in conditions for t in settings)
@@ -80,10 +85,13 @@ def main() -> None:
                 times: dict[tuple[str, str], list[float]] = {(c, t): [] for c in conditions for t in settings}
                 for r in range(args.rounds):
                     for condition in conditions:
-                        busy = (subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                                if condition == "busy" else None)
+                        busy = (
+                            subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                            if condition == "busy"
+                            else None
+                        )
                         try:
-                            for t in (settings if r % 2 == 0 else settings[::-1]):
+                            for t in settings if r % 2 == 0 else settings[::-1]:
                                 times[(condition, t)].append(timed_in_a_process(args, sizes_text, dtype, m, t))
                         finally:
                             if busy is not None:
@@ -91,8 +99,9 @@ def main() -> None:
                                 busy.wait()
                 medians = {k: statistics.median(v) for k, v in times.items()}
                 best = min(medians[("quiet", t)] for t in settings)
-                cells = " ".join(f"{medians[(c, t)]:>6.3f}x{medians[(c, t)] / best:<4.2f}" for c in conditions
-                                 for t in settings)
+                cells = " ".join(
+                    f"{medians[(c, t)]:>6.3f}x{medians[(c, t)] / best:<4.2f}" for c in conditions for t in settings
+                )
                 print(f"{sizes_text:>12} {dtype:>8} {m:>5}  {cells}", flush=True)
 
 

@@ -28,8 +28,10 @@ def small_network(sizes: list[int], seed: int = 0, dtype=np.float64) -> Network:
 
 def tiny_dataset(n_train: int = 23, n_test: int = 11, n_inputs: int = 6, n_classes: int = 3, seed: int = 0) -> Dataset:
     rng = np.random.default_rng(seed)
+
     def split(n: int) -> Split:
         return Split(rng.integers(0, 256, (n, n_inputs), dtype=np.uint8), rng.integers(0, n_classes, n))
+
     return Dataset("tiny", split(n_train), split(n_test), n_classes, 1 / 255)
 
 
@@ -78,8 +80,7 @@ def nielsen_pickle(path, n=(20, 8, 6), numpy1_names=True):
     """A pickle shaped like mnist.pkl.gz: float32 pixels k/256 and int64 labels, three splits."""
     rng = np.random.default_rng(0)
     splits = tuple(
-        ((rng.integers(0, 256, (k, 784)) / 256).astype(np.float32), (np.arange(k) % 10).astype(np.int64))
-        for k in n
+        ((rng.integers(0, 256, (k, 784)) / 256).astype(np.float32), (np.arange(k) % 10).astype(np.int64)) for k in n
     )
     data = pickle.dumps(splits, protocol=2)
     if numpy1_names:  # as written by the numpy of 2010

@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 
 from nnbp.activations import (
-    ACTIVATIONS, SIGMOID, linear, relu, relu_prime, sigmoid, sigmoid_prime, softmax, tanh, tanh_prime,
+    ACTIVATIONS,
+    SIGMOID,
+    linear,
+    relu,
+    relu_prime,
+    sigmoid,
+    sigmoid_prime,
+    softmax,
+    tanh,
+    tanh_prime,
 )
 
 

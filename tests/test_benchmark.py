@@ -6,11 +6,10 @@ import struct
 import numpy as np
 import pytest
 
-from helpers import cli_runner
+from helpers import cli_runner, tiny_dataset
 from nnbp.benchmark import bench, environment, max_grad_diff
 from nnbp.cli import main
 from nnbp.network import Network
-from helpers import tiny_dataset
 
 
 def test_bench_times_both_engines_on_the_same_work():
@@ -55,8 +54,13 @@ def test_environment_names_numpy_and_blas():
 def write_tiny(tmp_path):
     dataset = tiny_dataset(n_train=40)
     with open(tmp_path / "tiny.npz", "wb") as f:
-        np.savez(f, x_train=dataset.train.images, y_train=dataset.train.labels,
-                 x_test=dataset.test.images, y_test=dataset.test.labels)
+        np.savez(
+            f,
+            x_train=dataset.train.images,
+            y_train=dataset.train.labels,
+            x_test=dataset.test.images,
+            y_test=dataset.test.labels,
+        )
     config = tmp_path / "c.yaml"
     config.write_text(f"sizes: [6, 5, 3]\ndataset: {tmp_path / 'tiny.npz'}\n")
     return config
@@ -72,8 +76,13 @@ def test_bench_cli_json(tmp_path):
     assert report["environment"]["numpy"] == np.__version__
     assert [r["mini_batch_size"] for r in report["results"]] == [1, 5]
     for r in report["results"]:
-        for key in ("matrix_seconds_per_epoch", "loop_seconds_per_epoch", "speedup",
-                    "floor_seconds_per_epoch", "max_grad_diff"):
+        for key in (
+            "matrix_seconds_per_epoch",
+            "loop_seconds_per_epoch",
+            "speedup",
+            "floor_seconds_per_epoch",
+            "max_grad_diff",
+        ):
             assert key in r
         assert r["max_grad_diff"] < 1e-14
 
@@ -103,12 +112,25 @@ def test_bench_cli_bad_options(tmp_path, args, message):
     assert result.exit_code == 1 and message in result.stderr
 
 
+@pytest.mark.slow
 def test_bench_plot_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     config = write_tiny(tmp_path)
     png = tmp_path / "speedup.png"
     result = cli_runner().invoke(
-        main, ["bench", str(config), "--mini-batch-sizes", "2,4", "--repeats", "1", "--loop-examples", "4", "--plot", str(png)]
+        main,
+        [
+            "bench",
+            str(config),
+            "--mini-batch-sizes",
+            "2,4",
+            "--repeats",
+            "1",
+            "--loop-examples",
+            "4",
+            "--plot",
+            str(png),
+        ],
     )
     assert result.exit_code == 0, result.stderr
     data = png.read_bytes()

@@ -12,11 +12,11 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from helpers import cli_runner
-from nnbp.system import blas as threads
 from nnbp.cli import main
 from nnbp.config import TrainConfig
-from nnbp.errors import NnbpError
 from nnbp.config.keys import threads as parse_threads
+from nnbp.errors import NnbpError
+from nnbp.system import blas as threads
 from nnbp.system.blas import blas_threads, busy_warning, largest_product, resolve
 
 
@@ -43,8 +43,9 @@ def test_bad_settings_are_one_line(value):
         ((784, 30, 10), 1, 64, 1),
     ],
 )
-def test_auto_gives_a_thread_per_three_million_multiply_adds_of_the_largest_product(monkeypatch, sizes, m, cpus,
-                                                                                       expected):
+def test_auto_gives_a_thread_per_three_million_multiply_adds_of_the_largest_product(
+    monkeypatch, sizes, m, cpus, expected
+):
     monkeypatch.setattr(threads, "cpu_count", lambda: cpus)
     assert resolve("auto", sizes, m) == expected
     assert resolve("all", sizes, m) == cpus and resolve(5, sizes, m) == 5
@@ -73,6 +74,7 @@ def test_the_limit_holds_inside_the_block_and_is_restored_after():
     assert blas_limits() == before
 
 
+@pytest.mark.slow
 def test_a_busy_machine_gets_a_note_when_several_threads_would_share_it(monkeypatch):
     monkeypatch.setattr(threads, "cpu_count", lambda: 2)
     assert busy_warning(1) is None  # one thread: nothing to warn about
@@ -146,9 +148,11 @@ def test_every_command_that_computes_takes_threads_and_refuses_bad_ones(tmp_path
     assert result.exit_code == 2 and "Invalid value for '--threads': 0 is not auto, all, or a number" in result.stderr
 
 
+@pytest.mark.slow
 def test_bench_contended_times_each_setting_quiet_and_beside_a_busy_process():
-    result = cli_runner().invoke(main, ["bench", "--contended", "--quick", "--mini-batch-sizes", "10",
-                                        "--repeats", "1", "--json"])
+    result = cli_runner().invoke(
+        main, ["bench", "--contended", "--quick", "--mini-batch-sizes", "10", "--repeats", "1", "--json"]
+    )
     assert result.exit_code == 0, result.stderr
     import json
 

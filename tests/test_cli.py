@@ -44,7 +44,13 @@ def test_train_then_eval_agree(runner, tmp_path):
     assert lines[2].startswith(f"Saved {tmp_path / 'run' / 'weights.npz'}: test accuracy")
     assert " after 2 epochs; " in lines[2]
     run = tmp_path / "run"
-    assert sorted(p.name for p in run.iterdir()) == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "best.npz",
+        "config.yaml",
+        "history.csv",
+        "history.json",
+        "weights.npz",
+    ]
     history = json.loads((run / "history.json").read_text())["epochs"]
     assert [h["epoch"] for h in history] == [1, 2]
     assert set(history[0]) == {"epoch", "cost", "correct", "total", "accuracy", "seconds", "eta"}
@@ -67,8 +73,25 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
     out = tmp_path / "other"
     result = runner.invoke(
         main,
-        ["train", str(config), "--epochs", "1", "--eta", "0.5", "--seed", "3", "--mini-batch-size", "50",
-         "--engine", "loop", "--dtype", "float32", "--output", str(out), "--quiet"],
+        [
+            "train",
+            str(config),
+            "--epochs",
+            "1",
+            "--eta",
+            "0.5",
+            "--seed",
+            "3",
+            "--mini-batch-size",
+            "50",
+            "--engine",
+            "loop",
+            "--dtype",
+            "float32",
+            "--output",
+            str(out),
+            "--quiet",
+        ],
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.count("\n") == 1 and result.stdout.startswith("Saved ")
@@ -77,11 +100,27 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
         meta = json.loads(str(npz["meta"]))
         assert npz["weights_0"].dtype == np.float32
     assert meta["config"] == {
-        "sizes": [784, 12, 10], "eta": 0.5, "epochs": 1, "mini_batch_size": 50, "seed": 3,
-        "dataset": "mnist-sample", "engine": "loop", "dtype": "float32", "output": str(out),
-        "validation_size": None, "activation": "sigmoid", "cost": "quadratic", "init": "normal",
-        "lmbda": 0.0, "diagnostics": False, "threads": "auto", "momentum": 0.0, "eta_schedule": None,
-        "early_stopping": None, "train_size": None, "monitor_training": False,
+        "sizes": [784, 12, 10],
+        "eta": 0.5,
+        "epochs": 1,
+        "mini_batch_size": 50,
+        "seed": 3,
+        "dataset": "mnist-sample",
+        "engine": "loop",
+        "dtype": "float32",
+        "output": str(out),
+        "validation_size": None,
+        "activation": "sigmoid",
+        "cost": "quadratic",
+        "init": "normal",
+        "lmbda": 0.0,
+        "diagnostics": False,
+        "threads": "auto",
+        "momentum": 0.0,
+        "eta_schedule": None,
+        "early_stopping": None,
+        "train_size": None,
+        "monitor_training": False,
     }
     assert meta["nnbp"] == __version__
 
@@ -146,25 +185,80 @@ def test_bad_option_values_are_usage_errors_exit_2_before_anything_is_written(ru
 def test_every_config_key_has_an_option_that_overrides_it(runner, tmp_path):
     """--sizes, --activation, --cost, --init, --lmbda and the rest reach the run's recorded config."""
     config = write_config(tmp_path)
-    result = runner.invoke(main, [
-        "train", str(config), "-q", "--sizes", "784,16,8,10", "--activation", "relu,tanh,softmax",
-        "--cost", "log-likelihood", "--init", "scaled", "--lmbda", "0.5", "--epochs", "1", "--eta", "0.1",
-        "--mini-batch-size", "40", "--seed", "4", "--validation-size", "1000", "--engine", "matrix",
-        "--dtype", "float32", "--diagnostics", "--dataset", "mnist-sample", "-o", str(tmp_path / "out"),
-        "--threads", "1", "--momentum", "0.5", "--eta-schedule", "patience=3,factor=0.25", "--early-stopping", "4",
-        "--train-size", "3000", "--monitor-training",
-    ])
+    result = runner.invoke(
+        main,
+        [
+            "train",
+            str(config),
+            "-q",
+            "--sizes",
+            "784,16,8,10",
+            "--activation",
+            "relu,tanh,softmax",
+            "--cost",
+            "log-likelihood",
+            "--init",
+            "scaled",
+            "--lmbda",
+            "0.5",
+            "--epochs",
+            "1",
+            "--eta",
+            "0.1",
+            "--mini-batch-size",
+            "40",
+            "--seed",
+            "4",
+            "--validation-size",
+            "1000",
+            "--engine",
+            "matrix",
+            "--dtype",
+            "float32",
+            "--diagnostics",
+            "--dataset",
+            "mnist-sample",
+            "-o",
+            str(tmp_path / "out"),
+            "--threads",
+            "1",
+            "--momentum",
+            "0.5",
+            "--eta-schedule",
+            "patience=3,factor=0.25",
+            "--early-stopping",
+            "4",
+            "--train-size",
+            "3000",
+            "--monitor-training",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     import yaml
 
     recorded = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
     assert recorded == {
-        "sizes": [784, 16, 8, 10], "eta": 0.1, "epochs": 1, "mini_batch_size": 40, "seed": 4,
-        "dataset": "mnist-sample", "validation_size": 1000, "engine": "matrix", "dtype": "float32",
-        "activation": ["relu", "tanh", "softmax"], "cost": "log-likelihood", "init": "scaled", "lmbda": 0.5,
-        "diagnostics": True, "output": str(tmp_path / "out"), "threads": 1, "momentum": 0.5,
-        "eta_schedule": {"patience": 3, "factor": 0.25, "stop_fraction": 0.0078125}, "early_stopping": 4,
-        "train_size": 3000, "monitor_training": True,
+        "sizes": [784, 16, 8, 10],
+        "eta": 0.1,
+        "epochs": 1,
+        "mini_batch_size": 40,
+        "seed": 4,
+        "dataset": "mnist-sample",
+        "validation_size": 1000,
+        "engine": "matrix",
+        "dtype": "float32",
+        "activation": ["relu", "tanh", "softmax"],
+        "cost": "log-likelihood",
+        "init": "scaled",
+        "lmbda": 0.5,
+        "diagnostics": True,
+        "output": str(tmp_path / "out"),
+        "threads": 1,
+        "momentum": 0.5,
+        "eta_schedule": {"patience": 3, "factor": 0.25, "stop_fraction": 0.0078125},
+        "early_stopping": 4,
+        "train_size": 3000,
+        "monitor_training": True,
     }
     from nnbp.config import KEYS
 
@@ -233,7 +327,10 @@ def test_python_dash_m_in_a_real_process(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     ok = subprocess.run(
         [sys.executable, "-m", "nnbp", "train", str(config), "--epochs", "1"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert ok.returncode == 0, ok.stderr
     assert ok.stderr == ""  # tqdm stays quiet on a pipe
@@ -242,7 +339,10 @@ def test_python_dash_m_in_a_real_process(tmp_path):
 
     bad = subprocess.run(
         [sys.executable, "-m", "nnbp", "eval", str(tmp_path / "absent.npz")],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert bad.returncode == 1
     assert bad.stderr.strip() == f"Error: {tmp_path / 'absent.npz'}: no such file"
@@ -293,7 +393,9 @@ def test_early_stopping_on_the_test_split_is_said_to_leak_it_and_eval_takes_best
     config = write_config(tmp_path)
     result = runner.invoke(main, ["train", str(config), "--early-stopping", "2", "--epochs", "3"])
     assert result.exit_code == 0, result.stderr
-    assert "mnist-sample has no validation split, so early stopping and the eta schedule watch the test" in result.stderr
+    assert (
+        "mnist-sample has no validation split, so early stopping and the eta schedule watch the test" in result.stderr
+    )
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     best = history["epochs"][history["best_epoch"] - 1]
     report = json.loads(runner.invoke(main, ["eval", str(tmp_path / "run" / "best.npz"), "--json"]).stdout)
@@ -302,8 +404,9 @@ def test_early_stopping_on_the_test_split_is_said_to_leak_it_and_eval_takes_best
 
 def test_a_schedule_shows_eta_in_each_epoch_line_and_a_stop_says_why(runner, tmp_path):
     config = write_config(tmp_path)
-    result = runner.invoke(main, ["train", str(config), "--eta", "1e-9", "--eta-schedule", "patience=1,factor=0.1",
-                                  "--epochs", "9"])
+    result = runner.invoke(
+        main, ["train", str(config), "--eta", "1e-9", "--eta-schedule", "patience=1,factor=0.1", "--epochs", "9"]
+    )
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert ", eta 1e-09, " in lines[0] and ", eta 1e-10, " in lines[2]

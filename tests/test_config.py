@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from nnbp.config import TrainConfig, build_config, read_config_file
+from nnbp.errors import NnbpError
 from nnbp.run.setup import check_against_data
 from nnbp.schedule import EtaSchedule
-from nnbp.errors import NnbpError
 
 
 def load(tmp_path, text: str, **overrides) -> TrainConfig:
@@ -70,7 +70,9 @@ def test_the_help_list_and_the_readme_table_name_every_key_with_its_default():
 
 
 def test_every_key_is_read(tmp_path):
-    config = load(tmp_path, """
+    config = load(
+        tmp_path,
+        """
 sizes: [4, 3, 2]
 eta: 0.5
 epochs: 2
@@ -85,10 +87,24 @@ activation: [relu, softmax]
 cost: log-likelihood
 init: scaled
 lmbda: 5.0
-""")
-    assert config == TrainConfig(sizes=(4, 3, 2), eta=0.5, epochs=2, mini_batch_size=7, seed=11, dataset="data.npz",
-                                 engine="loop", dtype="float32", output="out", validation_size=0,
-                                 activation=("relu", "softmax"), cost="log-likelihood", init="scaled", lmbda=5.0)
+""",
+    )
+    assert config == TrainConfig(
+        sizes=(4, 3, 2),
+        eta=0.5,
+        epochs=2,
+        mini_batch_size=7,
+        seed=11,
+        dataset="data.npz",
+        engine="loop",
+        dtype="float32",
+        output="out",
+        validation_size=0,
+        activation=("relu", "softmax"),
+        cost="log-likelihood",
+        init="scaled",
+        lmbda=5.0,
+    )
     assert config.to_dict()["activation"] == ["relu", "softmax"]
 
 
@@ -120,7 +136,10 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
         ("sizes: [784, 0, 10]\n", "sizes[1]: 0 is less than 1"),
         ("sizes: [784]\n", "is not a list of 2 to 1000 layer sizes"),
         ("sizes: 784\n", "is not a list of 2 to 1000 layer sizes"),
-        ("sizes: [784, 1000000000, 10]\n", "would need at least 5,923.2 GiB for its weights and gradient; the limit is 4.0 GiB"),
+        (
+            "sizes: [784, 1000000000, 10]\n",
+            "would need at least 5,923.2 GiB for its weights and gradient; the limit is 4.0 GiB",
+        ),
         ("engine: gpu\n", "engine: 'gpu' is not one of matrix, loop"),
         ("dtype: float16\n", "dtype: 'float16' is not one of float64, float32"),
         ("dataset: 3\n", "dataset: 3 is not a non-empty string"),
@@ -132,8 +151,14 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
         ("activation: swish\n", "activation: 'swish' is not one of sigmoid, tanh, relu, linear, softmax"),
         ("activation: [relu]\n", "activation: 1 activations for 2 layers (sizes [784, 30, 10])"),
         ("activation: []\n", "activation: an empty list"),
-        ("activation: [relu, tanh]\ncost: cross-entropy\n", "cost: the cross-entropy cost needs sigmoid output neurons, not tanh"),
-        ("activation: [softmax, softmax]\ncost: log-likelihood\n", "activation: softmax can only be the output layer's"),
+        (
+            "activation: [relu, tanh]\ncost: cross-entropy\n",
+            "cost: the cross-entropy cost needs sigmoid output neurons, not tanh",
+        ),
+        (
+            "activation: [softmax, softmax]\ncost: log-likelihood\n",
+            "activation: softmax can only be the output layer's",
+        ),
         ("activation: [relu, softmax]\n", "cost: softmax outputs need the log-likelihood cost, not quadratic"),
         ("cost: log-likelihood\n", "cost: the log-likelihood cost needs softmax output neurons, not sigmoid"),
         ("cost: hinge\n", "cost: 'hinge' is not one of quadratic, cross-entropy, log-likelihood"),
@@ -198,18 +223,26 @@ def test_network_must_fit_the_data(sizes, n_train, message):
     assert message in str(e.value)
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"eta": -1}, "eta: -1.0 is not a positive finite learning rate"),
-    ({"momentum": 1.5}, "momentum: 1.5 is not a momentum μ with 0 ≤ μ < 1"),
-    ({"lmbda": -3}, "lmbda: -3.0 is not a finite regularisation λ ≥ 0"),
-    ({"mini_batch_size": 0}, "mini_batch_size: 0 is less than 1"),
-    ({"cost": "crossentropy"}, "cost: 'crossentropy' is not one of quadratic, cross-entropy, log-likelihood; "
-                               "did you mean 'cross-entropy'?"),
-    ({"activation": "sigmod"}, "did you mean 'sigmoid'?"),
-    ({"activation": ("sigmoid", "softmax", "sigmoid"), "sizes": (4, 3, 3, 2)},
-     "activation: softmax can only be the output layer's activation"),
-    ({"cost": "log-likelihood"}, "cost: the log-likelihood cost needs softmax output neurons, not sigmoid"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"eta": -1}, "eta: -1.0 is not a positive finite learning rate"),
+        ({"momentum": 1.5}, "momentum: 1.5 is not a momentum μ with 0 ≤ μ < 1"),
+        ({"lmbda": -3}, "lmbda: -3.0 is not a finite regularisation λ ≥ 0"),
+        ({"mini_batch_size": 0}, "mini_batch_size: 0 is less than 1"),
+        (
+            {"cost": "crossentropy"},
+            "cost: 'crossentropy' is not one of quadratic, cross-entropy, log-likelihood; "
+            "did you mean 'cross-entropy'?",
+        ),
+        ({"activation": "sigmod"}, "did you mean 'sigmoid'?"),
+        (
+            {"activation": ("sigmoid", "softmax", "sigmoid"), "sizes": (4, 3, 3, 2)},
+            "activation: softmax can only be the output layer's activation",
+        ),
+        ({"cost": "log-likelihood"}, "cost: the log-likelihood cost needs softmax output neurons, not sigmoid"),
+    ],
+)
 def test_a_config_built_in_python_is_checked_as_a_file_is(values, message):
     """The same parser and the same one line as YAML and the CLI, naming the key; nothing half-built."""
     from nnbp.errors import NnbpError
@@ -220,8 +253,9 @@ def test_a_config_built_in_python_is_checked_as_a_file_is(values, message):
 
 
 def test_a_config_built_in_python_takes_what_yaml_would_give():
-    config = TrainConfig(sizes=[4, 3, 2], eta="1e-3", eta_schedule={"patience": 2}, activation=["tanh", "softmax"],
-                         cost="log-likelihood")
+    config = TrainConfig(
+        sizes=[4, 3, 2], eta="1e-3", eta_schedule={"patience": 2}, activation=["tanh", "softmax"], cost="log-likelihood"
+    )
     assert config.sizes == (4, 3, 2) and config.eta == 0.001 and config.eta_schedule.patience == 2
     assert config.activation == ("tanh", "softmax")
     assert TrainConfig(**{k: v for k, v in config.to_dict().items()}) == config
@@ -232,5 +266,7 @@ def test_every_unknown_key_is_named_with_a_close_match(tmp_path):
 
     with pytest.raises(NnbpError) as refused:
         build_config({"etaa": 1, "epoch": 2, "colour": "red"}, {}, "c.yaml")
-    assert ("c.yaml: unknown keys 'etaa' (did you mean 'eta'?), 'epoch' (did you mean 'epochs'?), 'colour'; "
-            "the keys are sizes") in str(refused.value)
+    assert (
+        "c.yaml: unknown keys 'etaa' (did you mean 'eta'?), 'epoch' (did you mean 'epochs'?), 'colour'; "
+        "the keys are sizes"
+    ) in str(refused.value)

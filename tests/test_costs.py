@@ -24,8 +24,15 @@ def test_quadratic_delta_is_bp1():
 def test_table_is_keyed_by_config_name():
     assert COSTS["quadratic"] is QUADRATIC
 
-PAIRS = [("quadratic", "sigmoid"), ("quadratic", "tanh"), ("quadratic", "relu"), ("quadratic", "linear"),
-         ("cross-entropy", "sigmoid"), ("log-likelihood", "softmax")]
+
+PAIRS = [
+    ("quadratic", "sigmoid"),
+    ("quadratic", "tanh"),
+    ("quadratic", "relu"),
+    ("quadratic", "linear"),
+    ("cross-entropy", "sigmoid"),
+    ("log-likelihood", "softmax"),
+]
 
 
 @pytest.mark.parametrize("cost_name, output", PAIRS)
@@ -64,7 +71,8 @@ def test_log_likelihood_is_exact_for_huge_z():
 
 def test_pairings_that_make_no_sense_are_named():
     assert check_pairing(COSTS["cross-entropy"], ACTIVATIONS["tanh"]) == (
-        "the cross-entropy cost needs sigmoid output neurons, not tanh")
+        "the cross-entropy cost needs sigmoid output neurons, not tanh"
+    )
     assert "needs softmax" in check_pairing(COSTS["log-likelihood"], ACTIVATIONS["sigmoid"])
     assert "softmax outputs need the log-likelihood cost" in check_pairing(COSTS["quadratic"], ACTIVATIONS["softmax"])
     for cost_name, output in PAIRS:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbp.data import catalog as data_module
-from nnbp.data import cache_dir, data_folders, known_datasets, load_dataset, locate
-from nnbp.errors import NnbpError
 from helpers import keras_arrays, nielsen_pickle, write_idx_folder, write_npz
+from nnbp.data import cache_dir, data_folders, known_datasets, load_dataset, locate
+from nnbp.data import catalog as data_module
+from nnbp.errors import NnbpError
 
 
 def test_embedded_sample_is_the_documented_split_of_real_mnist():
@@ -33,7 +33,8 @@ def test_search_order_env_then_cache_then_system(tmp_path, monkeypatch):
     folders = data_folders("mnist")
     assert folders[:2] == [tmp_path / "env" / "mnist", tmp_path / "cache" / "nnbp" / "mnist"]
     assert folders[2:] == [
-        data_module.Path("/usr/local/share/datasets/mnist"), data_module.Path("/usr/share/datasets/mnist")
+        data_module.Path("/usr/local/share/datasets/mnist"),
+        data_module.Path("/usr/share/datasets/mnist"),
     ]
     write_idx_folder(tmp_path / "cache" / "nnbp" / "mnist")
     assert locate("mnist") == tmp_path / "cache" / "nnbp" / "mnist"
@@ -127,7 +128,9 @@ def test_reading_a_dataset_imports_nothing_of_training_runs_or_the_cli():
     import subprocess
     import sys
 
-    code = ("import sys, nnbp.data; nnbp.data.load_dataset('mnist-sample'); "
-            "print(sorted(m for m in sys.modules if m.startswith(('nnbp.run', 'nnbp.cli', 'nnbp.training', 'click'))))")
+    code = (
+        "import sys, nnbp.data; nnbp.data.load_dataset('mnist-sample'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('nnbp.run', 'nnbp.cli', 'nnbp.training', 'click'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

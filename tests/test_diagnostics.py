@@ -10,8 +10,8 @@ import pytest
 
 from helpers import cli_runner
 from nnbp.cli import main
-from nnbp.data.dataset import Dataset, Split
 from nnbp.cli.text import slowest_layer_line
+from nnbp.data.dataset import Dataset, Split
 from nnbp.diagnostics import probe, slowest_layer
 from nnbp.network import Network
 from nnbp.training import train
@@ -52,8 +52,9 @@ def test_recorded_means_match_a_hand_computation():
     """One epoch = one batch of all four examples, so every figure is one step's, on the initial weights
     (η is tiny so the update cannot move the probe's thresholds)."""
     dataset, network = hand_dataset(), hand_network()
-    history = train(network, dataset, epochs=1, mini_batch_size=4, eta=1e-9,
-                    rng=np.random.default_rng(0), diagnostics=True)
+    history = train(
+        network, dataset, epochs=1, mini_batch_size=4, eta=1e-9, rng=np.random.default_rng(0), diagnostics=True
+    )
     layers = history[0].diagnostics
 
     # By hand, example by example: forward, then BP1 and BP2 for the quadratic cost, y = 1.
@@ -73,18 +74,20 @@ def test_recorded_means_match_a_hand_computation():
         nabla_w[1] += np.array([[d2 * a0, d2 * a1]])
         nabla_w[0] += np.outer(d1, x)
     expected_delta = [abs_delta[0] / (4 * 2), abs_delta[1] / (4 * 1)]
-    for l in range(2):
-        assert layers[l]["mean_abs_delta"] == pytest.approx(expected_delta[l], rel=1e-9)
-        assert layers[l]["mean_grad_w_norm"] == pytest.approx(np.linalg.norm(nabla_w[l] / 4), rel=1e-9)
-        assert layers[l]["mean_grad_b_norm"] == pytest.approx(np.linalg.norm(nabla_b[l] / 4), rel=1e-9)
+    for j in range(2):
+        assert layers[j]["mean_abs_delta"] == pytest.approx(expected_delta[j], rel=1e-9)
+        assert layers[j]["mean_grad_w_norm"] == pytest.approx(np.linalg.norm(nabla_w[j] / 4), rel=1e-9)
+        assert layers[j]["mean_grad_b_norm"] == pytest.approx(np.linalg.norm(nabla_b[j] / 4), rel=1e-9)
     assert layers[0]["saturated_share"] == 2 / 8 and layers[0]["near_zero_input_share"] == 5 / 8
     assert layers[1]["saturated_share"] == 0.0
 
 
 def small_data(seed=0) -> Dataset:
     rng = np.random.default_rng(seed)
+
     def split(n):
         return Split(rng.integers(0, 256, (n, 12), dtype=np.uint8), rng.integers(0, 4, n))
+
     return Dataset("small", split(57), split(9), 4, 1 / 255)
 
 
@@ -94,8 +97,16 @@ def test_recording_does_not_change_training(engine):
     for diagnostics in (False, True):
         rng = np.random.default_rng(5)
         network = Network.initialise([12, 7, 4], rng)
-        history = train(network, small_data(), epochs=3, mini_batch_size=10, eta=2.0, rng=rng,
-                        engine=engine, diagnostics=diagnostics)
+        history = train(
+            network,
+            small_data(),
+            epochs=3,
+            mini_batch_size=10,
+            eta=2.0,
+            rng=rng,
+            engine=engine,
+            diagnostics=diagnostics,
+        )
         runs[diagnostics] = (network, history)
     for a, b in zip(runs[False][0].weights + runs[False][0].biases, runs[True][0].weights + runs[True][0].biases):
         assert np.array_equal(a, b)
@@ -107,19 +118,24 @@ def test_both_engines_record_the_same_figures():
     for engine in ("matrix", "loop"):
         rng = np.random.default_rng(5)
         network = Network.initialise([12, 7, 4], rng)
-        records[engine] = train(network, small_data(), epochs=2, mini_batch_size=10, eta=2.0, rng=rng,
-                                engine=engine, diagnostics=True)[-1].diagnostics
-    for m, l in zip(records["matrix"], records["loop"]):
-        for key in m:
-            assert m[key] == pytest.approx(l[key], rel=1e-10), key
+        records[engine] = train(
+            network, small_data(), epochs=2, mini_batch_size=10, eta=2.0, rng=rng, engine=engine, diagnostics=True
+        )[-1].diagnostics
+    for by_matrix, by_loop in zip(records["matrix"], records["loop"]):
+        for key in by_matrix:
+            assert by_matrix[key] == pytest.approx(by_loop[key], rel=1e-10), key
 
 
 def test_the_slowest_layer_is_judged_per_weight_and_named_as_in_the_book():
     """Layer 2's gradient norm is larger but spread over 10 times more weights: per weight it is slower."""
-    epochs = [{"diagnostics": [
-        {"layer": 2, "mean_grad_w_norm": 0.2, "saturated_share": 0.7, "near_zero_input_share": 0.1},
-        {"layer": 3, "mean_grad_w_norm": 0.1, "saturated_share": 0.1, "near_zero_input_share": 0.9},
-    ]}]
+    epochs = [
+        {
+            "diagnostics": [
+                {"layer": 2, "mean_grad_w_norm": 0.2, "saturated_share": 0.7, "near_zero_input_share": 0.1},
+                {"layer": 3, "mean_grad_w_norm": 0.1, "saturated_share": 0.1, "near_zero_input_share": 0.9},
+            ]
+        }
+    ]
     slowest = slowest_layer(epochs, [100, 100, 10])
     assert (slowest.layer, slowest.n_in, slowest.n_out, slowest.fastest_layer) == (2, 100, 100, 3)
     assert slowest.grad_w_rms == pytest.approx(0.2 / 100) and slowest.fastest_grad_w_rms == pytest.approx(0.1 / 10**1.5)
@@ -129,6 +145,7 @@ def test_the_slowest_layer_is_judged_per_weight_and_named_as_in_the_book():
     assert slowest_layer([{"epoch": 1}], [2, 2]) is None
 
 
+@pytest.mark.slow
 def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text(f"sizes: [784, 12, 10]\nepochs: 2\nmini_batch_size: 50\noutput: {tmp_path / 'run'}\n")
@@ -139,8 +156,15 @@ def test_cli_diagnostics_flag_records_summarises_and_plots(tmp_path):
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert len(history["initial_diagnostics"]) == 2
     layer = history["epochs"][0]["diagnostics"][0]
-    assert set(layer) == {"layer", "mean_abs_delta", "mean_grad_w_norm", "mean_grad_w_rms", "mean_grad_b_norm",
-                          "saturated_share", "near_zero_input_share"}
+    assert set(layer) == {
+        "layer",
+        "mean_abs_delta",
+        "mean_grad_w_norm",
+        "mean_grad_w_rms",
+        "mean_grad_b_norm",
+        "saturated_share",
+        "near_zero_input_share",
+    }
     assert [d["layer"] for d in history["epochs"][0]["diagnostics"]] == [2, 3]  # the book's numbers
     assert [d["layer"] for d in history["initial_diagnostics"]] == [2, 3]
     assert layer["mean_grad_w_rms"] == pytest.approx(layer["mean_grad_w_norm"] / (784 * 12) ** 0.5)

@@ -69,7 +69,6 @@ def test_shipped_config_trains_the_books_network():
 
 def test_every_shipped_config_is_valid():
     from nnbp.config import build_config, read_config_file
-
     from nnbp.sweep import plan
 
     for path in sorted((ROOT / "configs").glob("*.yaml")):

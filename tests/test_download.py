@@ -11,14 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from helpers import cli_runner
+from helpers import cli_runner, idx_bytes, write_idx_folder
+from nnbp.cli import main
 from nnbp.data import catalog as data_module
 from nnbp.data import download
-from nnbp.cli import main
 from nnbp.data.download import RemoteDataset, RemoteFile, fetch, matches
-from nnbp.errors import NnbpError
 from nnbp.data.formats import load_idx_folder
-from helpers import idx_bytes, write_idx_folder
+from nnbp.errors import NnbpError
 
 
 class Server:
@@ -83,8 +82,10 @@ def published(tmp_path):
     for path in sorted(source.iterdir()):
         data = path.read_bytes()
         payload = gzip.decompress(data)
-        files[path.name] = (data, RemoteFile(path.name, hashlib.sha256(data).hexdigest(),
-                                             hashlib.sha256(payload).hexdigest()))
+        files[path.name] = (
+            data,
+            RemoteFile(path.name, hashlib.sha256(data).hexdigest(), hashlib.sha256(payload).hexdigest()),
+        )
     return files
 
 
@@ -204,7 +205,9 @@ def test_train_on_a_missing_name_downloads_it_with_a_note(server, published, tmp
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(data_module, "data_folders", lambda name: [data_module.cache_dir() / name])
     config = tmp_path / "c.yaml"
-    config.write_text(f"dataset: mnist\nvalidation_size: 10\nepochs: 1\nsizes: [784, 5, 10]\noutput: {tmp_path / 'run'}\n")
+    config.write_text(
+        f"dataset: mnist\nvalidation_size: 10\nepochs: 1\nsizes: [784, 5, 10]\noutput: {tmp_path / 'run'}\n"
+    )
     result = cli_runner().invoke(main, ["train", str(config)])
     assert result.exit_code == 0, result.stderr
     assert "Dataset 'mnist' is not on this machine: downloading it into" in result.stderr

@@ -15,6 +15,7 @@ def png_size(path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@pytest.mark.slow
 def test_plot_draws_the_learning_curves_of_a_real_run(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     config = tmp_path / "c.yaml"
@@ -38,9 +39,17 @@ def test_plot_draws_the_learning_curves_of_a_real_run(tmp_path):
         (json.dumps({"evaluated_on": "test", "epochs": []}), "history.json: holds no epochs yet"),
         (json.dumps([1, 2]), "history.json: is a list, expected an object"),
         (json.dumps({"evaluated_on": "test", "epochs": [None]}), "history.json: epochs[0]: is a NoneType"),
-        (json.dumps({"evaluated_on": "test", "epochs": [{"epoch": 1, "cost": None, "correct": 1, "total": 2,
-                                                         "accuracy": 0.5, "seconds": 1, "eta": 1.0}]}),
-         "history.json: epochs[0]: cost: None is not a finite number"),
+        (
+            json.dumps(
+                {
+                    "evaluated_on": "test",
+                    "epochs": [
+                        {"epoch": 1, "cost": None, "correct": 1, "total": 2, "accuracy": 0.5, "seconds": 1, "eta": 1.0}
+                    ],
+                }
+            ),
+            "history.json: epochs[0]: cost: None is not a finite number",
+        ),
         (json.dumps({"evaluated_on": "test", "epochs": [], "colour": "red"}), "history.json: unknown field 'colour'"),
         pytest.param("[" * 100_000, "history.json: nested too deeply", id="deep"),
     ],
@@ -53,11 +62,14 @@ def test_plot_refuses_what_is_not_a_run(tmp_path, content, message):
     assert not (tmp_path / "learning-curves.png").exists()
 
 
+@pytest.mark.slow
 def test_plot_draws_a_runs_weights_confusion_and_mistakes(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     config = tmp_path / "c.yaml"
-    config.write_text(f"sizes: [784, 12, 10]\nepochs: 2\nmini_batch_size: 50\nmonitor_training: true\n"
-                      f"eta_schedule: {{patience: 1}}\noutput: {tmp_path / 'run'}\n")
+    config.write_text(
+        f"sizes: [784, 12, 10]\nepochs: 2\nmini_batch_size: 50\nmonitor_training: true\n"
+        f"eta_schedule: {{patience: 1}}\noutput: {tmp_path / 'run'}\n"
+    )
     runner = cli_runner()
     assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
     result = runner.invoke(main, ["plot", str(tmp_path / "run")])
@@ -77,10 +89,12 @@ def test_plot_overlays_several_runs(tmp_path):
     runner = cli_runner()
     for eta in ("0.5", "3.0"):
         config = tmp_path / f"eta{eta}.yaml"
-        config.write_text(f"sizes: [784, 8, 10]\nepochs: 2\nmini_batch_size: 100\neta: {eta}\n"
-                          f"output: {tmp_path / ('run' + eta)}\n")
+        config.write_text(
+            f"sizes: [784, 8, 10]\nepochs: 2\nmini_batch_size: 100\neta: {eta}\noutput: {tmp_path / ('run' + eta)}\n"
+        )
         assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
-    result = runner.invoke(main, ["plot", str(tmp_path / "run0.5"), str(tmp_path / "run3.0"), "-o",
-                                  str(tmp_path / "both.png")])
+    result = runner.invoke(
+        main, ["plot", str(tmp_path / "run0.5"), str(tmp_path / "run3.0"), "-o", str(tmp_path / "both.png")]
+    )
     assert result.exit_code == 0 and result.stdout.strip() == f"wrote {tmp_path / 'both.png'}"
     assert png_size(tmp_path / "both.png")[0] > 600

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import gzip
 import pickle
-import struct
 
 import numpy as np
 import pytest
 
-from nnbp.errors import NnbpError
-from nnbp.data.formats import idx_length, load_idx_folder, load_npz, load_pickle, read_idx
 from helpers import idx_bytes, keras_arrays, nielsen_pickle, write_idx_folder, write_npz
-
-
-
-
+from nnbp.data.formats import idx_length, load_idx_folder, load_npz, load_pickle, read_idx
+from nnbp.errors import NnbpError
 
 
 def test_keras_npz_loads_and_flattens(tmp_path):
@@ -85,12 +80,7 @@ def test_truncated_npz(tmp_path):
         load_npz(path)
 
 
-
 # --- IDX ---------------------------------------------------------------------------------------
-
-
-
-
 
 
 @pytest.mark.parametrize("gz", [True, False])
@@ -163,8 +153,6 @@ def test_read_idx_reads_into_one_array(tmp_path):
 
 
 # --- Nielsen's mnist.pkl.gz -------------------------------------------------------------------
-
-
 
 
 @pytest.mark.parametrize("numpy1_names", [True, False])

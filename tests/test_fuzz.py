@@ -10,23 +10,47 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnbp.config import build_config, read_config_file
-from nnbp.errors import NnbpError
-from nnbp.data.formats import load_idx_folder, load_npz, load_pickle, read_idx
-from nnbp.run.weights import load_weights as load_network, network_bytes
-from nnbp.network import Network
 from helpers import idx_bytes, keras_arrays, write_idx_folder
+from nnbp.config import build_config, read_config_file
+from nnbp.data.formats import load_idx_folder, load_npz, load_pickle, read_idx
+from nnbp.errors import NnbpError
+from nnbp.network import Network
+from nnbp.run.weights import load_weights as load_network
+from nnbp.run.weights import network_bytes
+
+pytestmark = pytest.mark.slow  # property-based: hundreds of cases each
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 yaml_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
 )
-yaml_values = st.recursive(yaml_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-    st.text(max_size=8), inner, max_size=3), max_leaves=8)
-KEYS = ["sizes", "eta", "epochs", "mini_batch_size", "seed", "dataset", "engine", "dtype", "output",
-        "validation_size", "activation", "cost", "init", "lmbda", "other"]
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+KEYS = [
+    "sizes",
+    "eta",
+    "epochs",
+    "mini_batch_size",
+    "seed",
+    "dataset",
+    "engine",
+    "dtype",
+    "output",
+    "validation_size",
+    "activation",
+    "cost",
+    "init",
+    "lmbda",
+    "other",
+]
 
 
 def only_nnbp_errors(call) -> None:
@@ -64,8 +88,12 @@ def test_idx_reader_on_any_bytes(tmp_path, data, gz, kind):
 
 @FUZZ
 @given(
-    n=st.integers(0, 3), rows=st.integers(0, 3), cols=st.integers(0, 3),
-    magic=st.sampled_from([2049, 2051, 2050, 0]), cut=st.integers(0, 40), extra=st.binary(max_size=3),
+    n=st.integers(0, 3),
+    rows=st.integers(0, 3),
+    cols=st.integers(0, 3),
+    magic=st.sampled_from([2049, 2051, 2050, 0]),
+    cut=st.integers(0, 40),
+    extra=st.binary(max_size=3),
 )
 def test_idx_reader_on_near_valid_headers(tmp_path, n, rows, cols, magic, cut, extra):
     data = idx_bytes(np.zeros((n, rows, cols), np.uint8), magic=magic)
@@ -94,8 +122,10 @@ VALID_WEIGHTS = network_bytes(Network.initialise([3, 2], np.random.default_rng(0
 
 
 @FUZZ
-@given(flips=st.lists(st.tuples(st.integers(0, len(VALID_NPZ) - 1), st.integers(0, 255)), min_size=1, max_size=6),
-       cut=st.integers(0, len(VALID_NPZ)))
+@given(
+    flips=st.lists(st.tuples(st.integers(0, len(VALID_NPZ) - 1), st.integers(0, 255)), min_size=1, max_size=6),
+    cut=st.integers(0, len(VALID_NPZ)),
+)
 def test_npz_dataset_reader_on_corrupted_files(tmp_path, flips, cut):
     data = bytearray(VALID_NPZ[:cut] if cut else VALID_NPZ)
     for i, b in flips:
@@ -141,8 +171,25 @@ BOUNDED = settings(max_examples=150, deadline=2000, suppress_health_check=[Healt
 
 yaml_scalar_text = st.one_of(
     st.from_regex(r"-?[0-9]{1,600}(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,4})?", fullmatch=True),
-    st.sampled_from(["true", "no", "null", "~", ".nan", "-.inf", "'x'", '"a\\0b"', "*a", "*b", "!!binary aGk=",
-                     "!!python/object/apply:os.system ['touch pwned']", "!!float 1e400", "0x_ff", "0o777"]),
+    st.sampled_from(
+        [
+            "true",
+            "no",
+            "null",
+            "~",
+            ".nan",
+            "-.inf",
+            "'x'",
+            '"a\\0b"',
+            "*a",
+            "*b",
+            "!!binary aGk=",
+            "!!python/object/apply:os.system ['touch pwned']",
+            "!!float 1e400",
+            "0x_ff",
+            "0o777",
+        ]
+    ),
     st.text(alphabet="abc_-~/. ", max_size=12),
 )
 yaml_text = st.recursive(
@@ -150,7 +197,8 @@ yaml_text = st.recursive(
     lambda inner: st.one_of(
         st.lists(inner, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
         st.lists(st.tuples(inner, inner), max_size=3).map(
-            lambda kv: "{" + ", ".join(f"? {k} : {v}" for k, v in kv) + "}"),
+            lambda kv: "{" + ", ".join(f"? {k} : {v}" for k, v in kv) + "}"
+        ),
         st.tuples(st.sampled_from(["a", "b"]), inner).map(lambda t: f"&{t[0]} {t[1]}"),
     ),
     max_leaves=30,
@@ -158,8 +206,10 @@ yaml_text = st.recursive(
 
 
 @BOUNDED
-@given(lines=st.lists(st.tuples(st.sampled_from(KEYS) | yaml_text, yaml_text), min_size=1, max_size=5),
-       depth=st.integers(0, 3000))
+@given(
+    lines=st.lists(st.tuples(st.sampled_from(KEYS) | yaml_text, yaml_text), min_size=1, max_size=5),
+    depth=st.integers(0, 3000),
+)
 def test_config_loader_on_hostile_yaml(tmp_path, lines, depth):
     """Anchors and aliases, flows nested thousands deep, numbers of hundreds of digits, lists as keys."""
     text = "".join(f"{k}: {v}\n" for k, v in lines) + ("deep: " + "[" * depth + "]" * depth + "\n" if depth else "")
@@ -170,8 +220,13 @@ def test_config_loader_on_hostile_yaml(tmp_path, lines, depth):
 
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**130), st.floats(allow_nan=False, allow_infinity=False),
-              st.text(max_size=8)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**130),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+    ),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
     max_leaves=12,
 )
@@ -190,8 +245,9 @@ def checkpoint_meta() -> tuple[dict, dict]:
     split = Split(rng.integers(0, 256, (20, 3), dtype=np.uint8), rng.integers(0, 2, 20))
     dataset = Dataset("fuzz", split, split, 2, 1 / 255)
     with tempfile.TemporaryDirectory() as tmp:
-        config = TrainConfig(sizes=(3, 2, 2), epochs=2, mini_batch_size=7, output=str(Path(tmp) / "run"),
-                             diagnostics=True)
+        config = TrainConfig(
+            sizes=(3, 2, 2), epochs=2, mini_batch_size=7, output=str(Path(tmp) / "run"), diagnostics=True
+        )
         with Run.start(config, dataset) as run:
             run.train(dataset)
         with np.load(Path(tmp) / "run" / "weights.npz", allow_pickle=False) as npz:
@@ -252,12 +308,22 @@ def test_resume_on_a_checkpoint_with_any_meta_edits(tmp_path, edits):
 
 
 python_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=6),
-              st.binary(max_size=8),
-              st.builds(lambda n, d: np.zeros(n, dtype=d), st.integers(0, 5),
-                        st.sampled_from(["f4", "f8", "i8", "u1", "b1", "c8", "U3", "O"]))),
-    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=4), inner,
-                                                                                              max_size=3),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(),
+        st.text(max_size=6),
+        st.binary(max_size=8),
+        st.builds(
+            lambda n, d: np.zeros(n, dtype=d),
+            st.integers(0, 5),
+            st.sampled_from(["f4", "f8", "i8", "u1", "b1", "c8", "U3", "O"]),
+        ),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=10,
 )
 

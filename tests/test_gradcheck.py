@@ -13,15 +13,18 @@ import nnbp.gradcheck as gradcheck_module
 from helpers import cli_runner
 from nnbp.activations import ACTIVATIONS
 from nnbp.backprop import backprop
-from nnbp.per_example import backprop_per_example
 from nnbp.cli import main
 from nnbp.costs import COSTS
 from nnbp.gradcheck import gradcheck, noise_floor
 from nnbp.network import Network, check_layers
+from nnbp.per_example import backprop_per_example
 
 HIDDEN = ["sigmoid", "tanh", "relu", "linear"]
-OUTPUTS = {"quadratic": ["sigmoid", "tanh", "relu", "linear"], "cross-entropy": ["sigmoid"],
-           "log-likelihood": ["softmax"]}
+OUTPUTS = {
+    "quadratic": ["sigmoid", "tanh", "relu", "linear"],
+    "cross-entropy": ["sigmoid"],
+    "log-likelihood": ["softmax"],
+}
 COMBINATIONS = [(cost, out) for cost, outs in OUTPUTS.items() for out in outs]
 
 
@@ -65,6 +68,7 @@ def test_matrix_and_loop_engines_agree_for_every_combination(cost, output, hidde
 def test_a_wrong_gradient_fails_the_check(monkeypatch):
     network, X, Y = network_and_batch([5, 4, 3], ["sigmoid"], "sigmoid", "quadratic", 7, seed=2, init="normal")
     assert gradcheck(network, X, Y, repeats=1).passed
+
     def off_by_one_percent(network, X, Y, workspaces=None):
         nabla_b, nabla_w = backprop(network, X, Y, workspaces)
         nabla_b[1] *= 1.01
@@ -94,7 +98,8 @@ def test_noise_floor_follows_rounding_error_of_the_difference_quotient():
 
 def test_softmax_is_only_an_output_layer():
     assert check_layers((ACTIVATIONS["softmax"], ACTIVATIONS["softmax"]), COSTS["log-likelihood"]) == (
-        "softmax can only be the output layer's activation")
+        "softmax can only be the output layer's activation"
+    )
 
 
 def write_config(tmp_path, extra=""):
@@ -134,13 +139,16 @@ def test_cli_gradcheck_on_saved_weights(tmp_path):
     runner = cli_runner()
     config = write_config(tmp_path, f"epochs: 1\noutput: {tmp_path / 'run'}\n")
     assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
-    result = runner.invoke(main, ["gradcheck", str(config), "--weights", str(tmp_path / "run" / "weights.npz"),
-                                  "--params", "100"])
+    result = runner.invoke(
+        main, ["gradcheck", str(config), "--weights", str(tmp_path / "run" / "weights.npz"), "--params", "100"]
+    )
     assert result.exit_code == 0, result.stderr
 
 
-@pytest.mark.parametrize("args, message", [(["--eps", "0"], "--eps: 0.0 is not a positive finite step"),
-                                           (["--tolerance", "-1"], "--tolerance: -1.0 is not")])
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--eps", "0"], "--eps: 0.0 is not a positive finite step"), (["--tolerance", "-1"], "--tolerance: -1.0 is not")],
+)
 def test_cli_gradcheck_bad_options(tmp_path, args, message):
     result = cli_runner().invoke(main, ["gradcheck", str(write_config(tmp_path)), *args])
     assert result.exit_code == 1 and message in result.stderr
@@ -150,8 +158,8 @@ def test_saved_weights_are_checked_on_the_same_mini_batch_as_a_fresh_network(tmp
     """Weights equal to what the config initialises give exactly the fresh network's check: the batch
     (the first mini-batch training would take) does not depend on where the network came from."""
     from nnbp.config import TrainConfig
-    from nnbp.run.setup import build_network
     from nnbp.run import check_gradient
+    from nnbp.run.setup import build_network
     from nnbp.run.weights import save_weights
 
     config = TrainConfig(sizes=(784, 6, 10), mini_batch_size=5, seed=3)

@@ -13,16 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import cli_runner
+from helpers import cli_runner, idx_bytes, keras_arrays, nielsen_pickle, write_idx_folder
 from nnbp.cli import main
 from nnbp.network import Network
 from nnbp.run.weights import network_bytes
-from helpers import idx_bytes, keras_arrays, nielsen_pickle, write_idx_folder
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def run(tmp_path: Path, args: list[str], expected_exit: int, message: str) -> None:
@@ -59,8 +59,10 @@ CONFIGS = [
     ("eta: -.inf\n", "eta: -inf is not a positive finite"),
     ("lmbda: .inf\n", "lmbda: inf is not a finite"),
     ("sizes: [784, 1000000000, 10]\n", "would need at least 5,923.2 GiB for its weights and gradient"),
-    ("sizes: [784, 100000, 10]\nmini_batch_size: 8000\n",
-     "sizes [784, 100000, 10] with mini_batch_size 8000 on 'mnist-sample' would need about 25.4 GiB; the limit"),
+    (
+        "sizes: [784, 100000, 10]\nmini_batch_size: 8000\n",
+        "sizes [784, 100000, 10] with mini_batch_size 8000 on 'mnist-sample' would need about 25.4 GiB; the limit",
+    ),
     ("sizes: [784, 333333, 333333, 10]\n", "would need at least 829.8 GiB"),
     ("sizes: [784" + ", 1" * 1000 + "]\n", "is not a list of 2 to 1000 layer sizes"),
     ("epochs: 0\n", "epochs: 0 is less than 1"),
@@ -73,8 +75,10 @@ CONFIGS = [
     ("unknown_key: 1\n", "unknown key 'unknown_key'"),
     ("x" * 500 + ": 1\n", "unknown key '" + "x" * 60 + "'"),
     # what could take memory, time or a traceback before: aliases, nesting, numbers, keys
-    ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\neta: *b\n",
-     "line 2: YAML aliases (*name) are not accepted"),
+    (
+        "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\neta: *b\n",
+        "line 2: YAML aliases (*name) are not accepted",
+    ),
     ("eta: " + "[" * 5000 + "]" * 5000 + "\n", "line 1: nested more than 8 levels deep"),
     ("eta: {a: {b: {c: {d: {e: {f: {g: {h: {i: 1}}}}}}}}}\n", "nested more than 8 levels deep"),
     ("eta: 1" + "0" * 400 + "\n", "... is too large a number"),
@@ -83,10 +87,10 @@ CONFIGS = [
     ("seed: 18446744073709551616\n", "seed: 18446744073709551616 is larger than"),
     ("? [1, 2]\n: 3\n", "line 1: a list cannot be a key"),
     ("? {a: 1}\n: 3\n", "line 1: a dict cannot be a key"),
-    ("output: \"a\\0b\"\n", "output: cannot create"),
+    ('output: "a\\0b"\n', "output: cannot create"),
     ("output: " + "d" * 300 + "\n", "(a name too long for the file system)"),
     ("dataset: " + "d" * 5000 + ".npz\n", "a name too long for the file system"),
-    ("dataset: \"x\\0y.npz\"\n", "dataset: 'x\\x00y.npz' is neither a known dataset"),
+    ('dataset: "x\\0y.npz"\n', "dataset: 'x\\x00y.npz' is neither a known dataset"),
 ]
 
 
@@ -140,8 +144,9 @@ def write_data(tmp_path: Path, kind: str) -> str:
             "idx-count": idx_bytes(arrays[stem][:-1]),
             "idx-labels": None,
             "idx-huge-header": idx_bytes(arrays[stem][:1, :1, :1])[:4] + b"\xff" * 12 + b"\0" * 10,
-            "idx-header-vs-size": idx_bytes(arrays[stem][:1])[:4] + (30).to_bytes(4, "big") + idx_bytes(
-                arrays[stem][:1])[8:],
+            "idx-header-vs-size": idx_bytes(arrays[stem][:1])[:4]
+            + (30).to_bytes(4, "big")
+            + idx_bytes(arrays[stem][:1])[8:],
         }[kind]
         if kind in ("idx-huge-header", "idx-header-vs-size"):  # uncompressed: the header is checked against the file
             (folder / f"{stem}.gz").unlink()
@@ -149,7 +154,8 @@ def write_data(tmp_path: Path, kind: str) -> str:
             return "idx"
         if kind == "idx-labels":
             (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(
-                gzip.compress(idx_bytes(arrays["t10k-labels-idx1-ubyte"] + 250)))
+                gzip.compress(idx_bytes(arrays["t10k-labels-idx1-ubyte"] + 250))
+            )
             return "idx"
         else:
             (folder / f"{stem}.gz").write_bytes(gzip.compress(bad))
@@ -267,7 +273,8 @@ def test_idx_labels_out_of_range_for_a_named_dataset(tmp_path, monkeypatch):
 
     arrays = write_idx_folder(tmp_path / "data" / "mnist")
     (tmp_path / "data" / "mnist" / "train-labels-idx1-ubyte.gz").write_bytes(
-        gzip.compress(idx_bytes(arrays["train-labels-idx1-ubyte"] + 5)))
+        gzip.compress(idx_bytes(arrays["train-labels-idx1-ubyte"] + 5))
+    )
     monkeypatch.setattr(data_module, "data_folders", lambda name: [tmp_path / "data" / name])
     (tmp_path / "c.yaml").write_text("dataset: mnist\nvalidation_size: 0\nepochs: 1\n")
     run(tmp_path, ["train", "c.yaml"], 1, "holds the label 14; expected 0 … 9")
@@ -385,12 +392,14 @@ def edit_meta(weights: bytes, edit) -> bytes:
 
 def _set(path: str, value):
     """An edit that sets meta[path] (keys separated by '/', list indices as numbers) to value."""
+
     def edit(meta):
         *parents, last = [int(p) if p.isdigit() else p for p in path.split("/")]
         node = meta
         for key in parents:
             node = node[key]
         node[last] = value
+
     return edit
 
 
@@ -479,30 +488,37 @@ def test_json_output_is_strict_json():
     """A cost that overflowed would print as null, never as a bare NaN or Infinity."""
     from nnbp.cli.text import strict_json
 
-    assert strict_json({"cost": float("nan"), "x": [float("inf"), 1.5], "n": 3}) == '{"cost": null, "x": [null, 1.5], "n": 3}'
+    assert (
+        strict_json({"cost": float("nan"), "x": [float("inf"), 1.5], "n": 3})
+        == '{"cost": null, "x": [null, 1.5], "n": 3}'
+    )
 
 
 @pytest.fixture(scope="module")
 def momentum_run(tmp_path_factory) -> bytes:
     folder = tmp_path_factory.mktemp("momentum")
-    (folder / "c.yaml").write_text(f"sizes: [784, 5, 10]\nepochs: 1\nmini_batch_size: 100\nmomentum: 0.9\n"
-                                   f"output: {folder / 'run'}\n")
+    (folder / "c.yaml").write_text(
+        f"sizes: [784, 5, 10]\nepochs: 1\nmini_batch_size: 100\nmomentum: 0.9\noutput: {folder / 'run'}\n"
+    )
     assert cli_runner().invoke(main, ["train", str(folder / "c.yaml"), "-q"]).exit_code == 0
     return (folder / "run" / "weights.npz").read_bytes()
 
 
-@pytest.mark.parametrize("change, message", [
-    ("nan", "velocity_weights_0 is not finite float64 of shape (5, 784)"),
-    ("shape", "velocity_weights_0 is not finite float64 of shape (5, 784)"),
-    ("missing", "missing array 'velocity_weights_0'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("nan", "velocity_weights_0 is not finite float64 of shape (5, 784)"),
+        ("shape", "velocity_weights_0 is not finite float64 of shape (5, 784)"),
+        ("missing", "missing array 'velocity_weights_0'"),
+    ],
+)
 def test_a_checkpoints_velocities_are_checked(tmp_path, momentum_run, change, message):
     with np.load(io.BytesIO(momentum_run), allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
     if change == "missing":
         del arrays["velocity_weights_0"]
     else:
-        arrays["velocity_weights_0"] = (np.full((5, 784), np.nan) if change == "nan" else np.zeros((784, 5)))
+        arrays["velocity_weights_0"] = np.full((5, 784), np.nan) if change == "nan" else np.zeros((784, 5))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     (tmp_path / "run").mkdir()

@@ -28,8 +28,12 @@ THIRD_PARTY = ["yaml", "click", "tqdm", "threadpoolctl", "matplotlib", "PIL", "d
 
 
 def layer_of(module: str) -> int:
-    matches = [(len(prefix), i) for i, layer in enumerate(LAYERS) for prefix in layer
-               if module == prefix or module.startswith(prefix + ".")]
+    matches = [
+        (len(prefix), i)
+        for i, layer in enumerate(LAYERS)
+        for prefix in layer
+        if module == prefix or module.startswith(prefix + ".")
+    ]
     assert matches, f"{module} is in no layer: add it to LAYERS"
     return max(matches)[1]
 
@@ -64,8 +68,7 @@ def test_imports_run_one_way_through_the_rooms():
 
 def loaded_after(statement: str) -> list[str]:
     code = f"import json, sys; {statement}; print(json.dumps(sorted(sys.modules)))"
-    return json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                     check=True).stdout)
+    return json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
 @pytest.mark.parametrize("statement", ["import " + ", ".join(CORE), "import nnbp"])

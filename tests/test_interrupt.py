@@ -11,6 +11,8 @@ import sys
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # real processes, signalled
+
 CONFIG = """\
 sizes: [784, 16, 10]
 epochs: 5
@@ -24,8 +26,9 @@ output: {output}
 def start(tmp_path, output: str) -> subprocess.Popen:
     config = tmp_path / f"{output}.yaml"
     config.write_text(CONFIG.format(output=tmp_path / output))
-    return subprocess.Popen([sys.executable, "-m", "nnbp", "train", str(config)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "nnbp", "train", str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def weights(path) -> dict[str, np.ndarray]:
@@ -50,10 +53,17 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, signum, cod
         checkpoint = json.loads(str(npz["meta"]))["checkpoint"]
     done = len(checkpoint["history"]["epochs"])
     assert done == len(saved["epochs"]) >= 1  # weights and history agree
-    assert sorted(p.name for p in run.iterdir()) == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "best.npz",
+        "config.yaml",
+        "history.csv",
+        "history.json",
+        "weights.npz",
+    ]
 
-    resumed = subprocess.run([sys.executable, "-m", "nnbp", "train", "--resume", str(run)],
-                             capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "nnbp", "train", "--resume", str(run)], capture_output=True, text=True, timeout=300
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout.startswith(f"Epoch {done + 1}/5: ")
 
@@ -72,12 +82,20 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, signum, cod
 def test_resume_of_a_finished_run_says_how_to_go_further(tmp_path):
     process = start(tmp_path, "run")
     process.communicate(timeout=300)
-    result = subprocess.run([sys.executable, "-m", "nnbp", "train", "--resume", str(tmp_path / "run")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "nnbp", "train", "--resume", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "already trained for 5 of 5 epochs; pass --epochs" in result.stderr
-    more = subprocess.run([sys.executable, "-m", "nnbp", "train", "--resume", str(tmp_path / "run"),
-                           "--epochs", "6", "-q"], capture_output=True, text=True, timeout=120)
+    more = subprocess.run(
+        [sys.executable, "-m", "nnbp", "train", "--resume", str(tmp_path / "run"), "--epochs", "6", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert more.returncode == 0, more.stderr
     assert "after 6 epochs" in more.stdout
 
@@ -90,17 +108,31 @@ def test_two_runs_started_together_into_one_folder_never_both_save(tmp_path):
         configs = []
         for seed in (1, 2):
             configs.append(tmp_path / f"c{attempt}-{seed}.yaml")
-            configs[-1].write_text(f"sizes: [784, 8, 10]\nepochs: 2\nmini_batch_size: 50\nseed: {seed}\n"
-                                   f"output: {output}\n")
-        processes = [subprocess.Popen([sys.executable, "-m", "nnbp", "train", str(c), "-q"],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in configs]
+            configs[-1].write_text(
+                f"sizes: [784, 8, 10]\nepochs: 2\nmini_batch_size: 50\nseed: {seed}\noutput: {output}\n"
+            )
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "nnbp", "train", str(c), "-q"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for c in configs
+        ]
         results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
         assert sorted(code for code, _, _ in results) == [0, 1], results
         err = next(err for code, _, err in results if code == 1)
         assert err.count("\n") == 1
         assert "is in use by another nnbp run (pid " in err or "already holds a run" in err
         winner = next(i for i, (code, _, _) in enumerate(results) if code == 0)
-        assert sorted(p.name for p in output.iterdir()) == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
+        assert sorted(p.name for p in output.iterdir()) == [
+            "best.npz",
+            "config.yaml",
+            "history.csv",
+            "history.json",
+            "weights.npz",
+        ]
         with np.load(output / "weights.npz", allow_pickle=False) as npz:  # the folder describes one run
             assert json.loads(str(npz["meta"]))["config"]["seed"] == winner + 1
         assert f"seed: {winner + 1}" in (output / "config.yaml").read_text()

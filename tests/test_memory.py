@@ -11,8 +11,10 @@ from nnbp.errors import NnbpError
 from nnbp.system.memory import DEFAULT_MAX_MEMORY, FORWARD_CHUNK, FORWARD_CHUNK_BYTES, forward_chunk, memory_limit
 
 
-@pytest.mark.parametrize("text, n_bytes", [("8G", 8 * 2**30), ("512M", 512 * 2**20), ("1000000", 10**6),
-                                           ("1.5GiB", int(1.5 * 2**30)), (" 2t ", 2 * 2**40)])
+@pytest.mark.parametrize(
+    "text, n_bytes",
+    [("8G", 8 * 2**30), ("512M", 512 * 2**20), ("1000000", 10**6), ("1.5GiB", int(1.5 * 2**30)), (" 2t ", 2 * 2**40)],
+)
 def test_the_memory_limit_reads_sizes_people_write(monkeypatch, text, n_bytes):
     monkeypatch.setenv("NNBP_MAX_MEMORY", text)
     assert memory_limit() == n_bytes
@@ -37,6 +39,7 @@ def test_forward_passes_are_chunked_by_bytes_for_wide_networks():
     assert forward_chunk([10**8, 10], np.dtype(np.float64)) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the peak from Linux's /proc")
 def test_the_estimate_bounds_what_a_training_run_takes(tmp_path):
     """A wide network trained in a real process: its peak memory above the interpreter's own lies
@@ -60,14 +63,23 @@ def test_the_estimate_bounds_what_a_training_run_takes(tmp_path):
         "try:\n    nnbp.cli.main.main(sys.argv[1:], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
         "print(json.dumps([base, peak()]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", child, "train", str(config), "-q"], capture_output=True, text=True,
-                         timeout=300, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", child, "train", str(config), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
     base, peak = json.loads(out.splitlines()[-1])
     estimate = training_bytes((784, 3000, 10), 8, 500, 8000, load_dataset("mnist-sample").nbytes)
     assert 0.5 * estimate <= (peak - base) * 1024 <= 2 * estimate
 
-    refused = subprocess.run([sys.executable, "-m", "nnbp", "train", str(config), "-q", "-o", str(tmp_path / "r2")],
-                             capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "NNBP_MAX_MEMORY": str(estimate - 1)})
+    refused = subprocess.run(
+        [sys.executable, "-m", "nnbp", "train", str(config), "-q", "-o", str(tmp_path / "r2")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NNBP_MAX_MEMORY": str(estimate - 1)},
+    )
     assert refused.returncode == 1 and "would need about" in refused.stderr and refused.stderr.count("\n") == 1
     assert not (tmp_path / "r2").exists()

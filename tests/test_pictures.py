@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbp.errors import NnbpError
 from nnbp.data.pictures import centre_by_mass, resampling, resize, to_mnist_form, with_light_ink
+from nnbp.errors import NnbpError
 
 
-def bar(height: int, width: int, top: int, left: int, rows: int, cols: int, ink: float = 0.0,
-        page: float = 1.0) -> np.ndarray:
+def bar(
+    height: int, width: int, top: int, left: int, rows: int, cols: int, ink: float = 0.0, page: float = 1.0
+) -> np.ndarray:
     """A page of one shade with a rectangle of another."""
     image = np.full((height, width), page)
     image[top : top + rows, left : left + cols] = ink

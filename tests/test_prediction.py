@@ -63,8 +63,12 @@ def test_scores_names_and_the_top_k(trained):
     dataset = load_dataset("mnist-sample")
     buffer = io.BytesIO()
     np.save(buffer, dataset.test.images[0])
-    result = subprocess.run([sys.executable, "-m", "nnbp", "predict", str(run / "best.npz"), "-", "--top", "4",
-                             "--json"], input=buffer.getvalue(), capture_output=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "nnbp", "predict", str(run / "best.npz"), "-", "--top", "4", "--json"],
+        input=buffer.getvalue(),
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["score"] == "share of the output activations"
@@ -104,8 +108,10 @@ def test_an_input_unlike_the_training_data_gets_a_warning(tmp_path, trained):
         (lambda p: np.save(p.with_suffix(".npy"), np.zeros((3, 5, 5))), "x.npy[0]: holds no strokes to read"),
         (lambda p: np.save(p.with_suffix(".npy"), np.zeros(100)), "100 values; the network takes 28 × 28 = 784"),
         (lambda p: np.save(p.with_suffix(".npy"), np.full(784, 2.0)), "float inputs must lie in [0, 1]"),
-        (lambda p: np.save(p.with_suffix(".npy"), np.array([object()] * 784), allow_pickle=True),
-         "holds pickled object arrays"),
+        (
+            lambda p: np.save(p.with_suffix(".npy"), np.array([object()] * 784), allow_pickle=True),
+            "holds pickled object arrays",
+        ),
         (lambda p: np.savez(p.with_suffix(".npz"), y=np.zeros(3)), "holds neither an x_test nor an x array"),
         (lambda p: p.with_suffix(".txt").write_text("7"), "not a picture (.png, .jpg, .jpeg, .bmp), .npy or .npz"),
     ],
@@ -132,8 +138,11 @@ def test_pictures_without_pillow_get_a_hint(tmp_path, monkeypatch):
     import builtins
 
     real_import = builtins.__import__
-    monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
-                        if name == "PIL" else real_import(name, *a, **k))
+    monkeypatch.setattr(
+        builtins,
+        "__import__",
+        lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name)) if name == "PIL" else real_import(name, *a, **k),
+    )
     (tmp_path / "x.png").write_bytes(b"whatever")
     with pytest.raises(NnbpError, match="reading pictures needs Pillow: pip install 'nnbp\\[images\\]'"):
         read_examples(str(tmp_path / "x.png"))
@@ -160,8 +169,10 @@ def test_class_names_travel_from_an_npz_dataset_to_eval_and_predict(tmp_path):
     np.savez(tmp_path / "animals.npz", **{k: v for k, v in arrays.items()})
     dataset = load_dataset(str(tmp_path / "animals.npz"))
     assert dataset.class_names == tuple(names) and dataset.n_classes == 3
-    (tmp_path / "c.yaml").write_text(f"sizes: [{dataset.n_inputs}, 5, 3]\nepochs: 1\ndataset: {tmp_path / 'animals.npz'}\n"
-                                     f"output: {tmp_path / 'run'}\n")
+    (tmp_path / "c.yaml").write_text(
+        f"sizes: [{dataset.n_inputs}, 5, 3]\nepochs: 1\ndataset: {tmp_path / 'animals.npz'}\n"
+        f"output: {tmp_path / 'run'}\n"
+    )
     assert cli_runner().invoke(main, ["train", str(tmp_path / "c.yaml"), "-q"]).exit_code == 0
     text = cli_runner().invoke(main, ["eval", str(tmp_path / "run" / "weights.npz")]).stdout
     assert "cat: " in text and "emu: " in text

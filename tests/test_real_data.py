@@ -15,6 +15,8 @@ from nnbp.data import load_dataset, locate
 from nnbp.network import Network
 from nnbp.training import evaluate, train
 
+pytestmark = pytest.mark.slow  # Fashion-MNIST, whole
+
 # Three epochs of the book's [784, 30, 10] network (η = 3.0, mini-batch 10) reached 82.4%, 81.2% and
 # 81.6% test accuracy for seeds 0, 1 and 2 on this machine (the full 30 epochs: about 85.5%).
 # 78% leaves room for platform rounding yet fails any real bug: a wrong δ or update learns far

@@ -11,12 +11,12 @@ import pytest
 
 from helpers import cli_runner
 from nnbp.config import TrainConfig
-from nnbp.run.setup import build_network
 from nnbp.data import load_dataset
 from nnbp.data.dataset import Dataset, Split
 from nnbp.errors import NnbpError
 from nnbp.run import Run, RunFolder, evaluate_weights
 from nnbp.run.history import History, read_history
+from nnbp.run.setup import build_network
 from nnbp.training import EpochResult, evaluate
 
 
@@ -30,8 +30,9 @@ def tiny_dataset(seed: int = 0) -> Dataset:
 
 
 def config_for(tmp_path, **keys) -> TrainConfig:
-    return TrainConfig(**{"sizes": (6, 4, 3), "epochs": 3, "mini_batch_size": 7, "eta": 1.0,
-                          "output": str(tmp_path / "run"), **keys})
+    return TrainConfig(
+        **{"sizes": (6, 4, 3), "epochs": 3, "mini_batch_size": 7, "eta": 1.0, "output": str(tmp_path / "run"), **keys}
+    )
 
 
 def test_a_new_folder_refuses_an_existing_run_and_force_clears_it(tmp_path):
@@ -78,8 +79,9 @@ def test_files_come_back_from_another_machine_whole_checkpoint_last_and_only_a_r
     (tmp_path / "run" / "best.npz").write_bytes(b"an older run's")
     written = []
     real_replace = files.os.replace
-    monkeypatch.setattr(files.os, "replace", lambda src, dst: (written.append(os.path.basename(dst)),
-                                                               real_replace(src, dst)))
+    monkeypatch.setattr(
+        files.os, "replace", lambda src, dst: (written.append(os.path.basename(dst)), real_replace(src, dst))
+    )
     sent = {"weights.npz": b"w", "history.json": b"{}", "config.yaml": b"c", "../escape": b"x", ".bashrc": b"x"}
     with RunFolder.make(tmp_path / "run") as folder:
         written.clear()  # the lock's pid file
@@ -95,7 +97,9 @@ def test_files_come_back_from_another_machine_whole_checkpoint_last_and_only_a_r
         monkeypatch.setattr(files.os, "replace", full_disk)
         folder.write_files({"weights.npz": b"new"})
     monkeypatch.setattr(files.os, "replace", real_replace)
-    assert str(e.value).endswith("weights.npz: cannot write (No space left on device); the files already there are intact")
+    assert str(e.value).endswith(
+        "weights.npz: cannot write (No space left on device); the files already there are intact"
+    )
     assert (tmp_path / "run" / "weights.npz").read_bytes() == b"w"
 
 
@@ -113,10 +117,17 @@ def test_checkpoint_round_trip_restores_weights_history_generator_and_velocities
     rng = np.random.default_rng(11)
     network = build_network(config, rng)
     rng.permutation(10)  # as an epoch's shuffle would
-    history = History("test", [EpochResult(1, 0.3, 6, 12, 0.5, 0.01, eta=1.0, training_cost=0.2,
-                                           training_accuracy=0.7, l2_term=0.01)])
-    velocity = ([rng.standard_normal(b.shape) for b in network.biases],
-                [rng.standard_normal(w.shape) for w in network.weights]) if momentum else None
+    history = History(
+        "test", [EpochResult(1, 0.3, 6, 12, 0.5, 0.01, eta=1.0, training_cost=0.2, training_accuracy=0.7, l2_term=0.01)]
+    )
+    velocity = (
+        (
+            [rng.standard_normal(b.shape) for b in network.biases],
+            [rng.standard_normal(w.shape) for w in network.weights],
+        )
+        if momentum
+        else None
+    )
     with RunFolder.create(tmp_path / "run", force=False) as folder:
         folder.save_checkpoint(config, network, rng, history, {"input_scale": 1 / 255}, velocity)
         loaded_config, loaded, loaded_rng, loaded_history, loaded_velocity = folder.load_checkpoint(None)
@@ -166,7 +177,13 @@ def test_a_run_through_the_library_reports_each_step_and_epoch_and_writes_its_fo
         history = run.train(dataset, on_batch=batches.append, on_epoch=epochs.append)
     assert batches == [7, 7, 7, 7, 2] * 3 and [e.epoch for e in epochs] == [1, 2, 3]
     assert history.epochs == epochs and history.test["total"] == 12
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "best.npz",
+        "config.yaml",
+        "history.csv",
+        "history.json",
+        "weights.npz",
+    ]
     assert read_history(tmp_path / "run" / "history.json") == history
     assert evaluate(run.network, dataset, dataset.test).correct == history.test["correct"]
 
@@ -199,9 +216,8 @@ def test_a_full_disk_is_a_one_line_error_and_keeps_the_last_epoch(tmp_path, monk
     """Epoch 2's save fails with ENOSPC: exit 1, one line, epoch 1's files intact, no temp files."""
     import errno
 
-
-    from nnbp.system import safeio as files
     from nnbp.cli import main
+    from nnbp.system import safeio as files
 
     real_replace = files.os.replace
     calls = []
@@ -253,8 +269,17 @@ def test_a_run_refused_by_the_lock_never_removes_the_holders_folder(tmp_path):
 def chapter3_config(tmp_path, name: str, **keys) -> TrainConfig:
     from nnbp.schedule import EtaSchedule
 
-    return config_for(tmp_path, **{"output": str(tmp_path / name), "epochs": 8, "momentum": 0.7, "lmbda": 0.3,
-                                   "eta_schedule": EtaSchedule(patience=1, factor=0.5, stop_fraction=0.001), **keys})
+    return config_for(
+        tmp_path,
+        **{
+            "output": str(tmp_path / name),
+            "epochs": 8,
+            "momentum": 0.7,
+            "lmbda": 0.3,
+            "eta_schedule": EtaSchedule(patience=1, factor=0.5, stop_fraction=0.001),
+            **keys,
+        },
+    )
 
 
 def test_a_run_resumed_in_the_middle_of_momentum_and_a_schedule_is_bit_identical(tmp_path):
@@ -285,8 +310,12 @@ def test_best_npz_holds_the_best_epochs_network_and_reproduces_its_accuracy(tmp_
     network, meta = load_weights(tmp_path / "run" / "best.npz")
     assert meta["epoch"] == best.epoch and "checkpoint" not in meta
     assert evaluate(network, dataset, dataset.test).correct == best.correct  # no validation split: test watched
-    assert history.best_test == {"cost": best.cost, "correct": best.correct, "total": best.total,
-                                 "accuracy": best.accuracy}
+    assert history.best_test == {
+        "cost": best.cost,
+        "correct": best.correct,
+        "total": best.total,
+        "accuracy": best.accuracy,
+    }
 
 
 def test_with_a_validation_split_best_test_is_the_best_network_on_the_test_split(tmp_path):
@@ -320,8 +349,9 @@ def test_train_size_trains_on_the_first_examples_only(tmp_path):
     with Run.start(config_for(tmp_path, train_size=12, epochs=2, monitor_training=True), dataset) as run:
         history = run.train(dataset, on_batch=seen.append)
     assert seen == [7, 5, 7, 5]
-    first = Dataset("first 12", Split(dataset.train.images[:12], dataset.train.labels[:12]), dataset.test, 3,
-                    dataset.scale)
+    first = Dataset(
+        "first 12", Split(dataset.train.images[:12], dataset.train.labels[:12]), dataset.test, 3, dataset.scale
+    )
     assert history.epochs[-1].training_accuracy == evaluate(run.network, first, first.train).accuracy
     with pytest.raises(NnbpError, match="train_size: 31 is more than the 30 training examples"):
         Run.start(config_for(tmp_path, train_size=31, output=str(tmp_path / "other")), dataset)

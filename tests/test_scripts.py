@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # scripts run as a user runs them
+
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
@@ -18,8 +20,9 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
     ],
 )
 def test_bench_script_refuses_bad_counts(args, message):
-    result = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), *args], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "bench.py"), *args], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
@@ -27,23 +30,52 @@ def test_bench_script_refuses_bad_counts(args, message):
 
 def test_bench_script_times_epochs_and_the_diagnostics_overhead_on_the_sample():
     result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "bench.py"), "--dataset", "mnist-sample", "--mini-batch-sizes", "100",
-         "--repeats", "1", "--pairs", "1"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(SCRIPTS / "bench.py"),
+            "--dataset",
+            "mnist-sample",
+            "--mini-batch-sizes",
+            "100",
+            "--repeats",
+            "1",
+            "--pairs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "[784, 30, 10] on mnist-sample (8000 training examples)" in lines[0]
     assert [line.split()[:3] for line in lines[2:4]] == [["100", "float64", "1"], ["100", "float32", "1"]]
-    assert lines[-1].startswith("diagnostics at mini-batch 10, float64, 1 BLAS thread(s):") and "over 1 pairs" in lines[-1]
+    assert (
+        lines[-1].startswith("diagnostics at mini-batch 10, float64, 1 BLAS thread(s):") and "over 1 pairs" in lines[-1]
+    )
 
 
 def test_compare_installs_times_two_interpreters_side_by_side(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "compare_installs.py"), sys.executable, sys.executable,
-         "--dataset", "mnist-sample", "--mini-batch-sizes", "1000", "--dtypes", "float32", "--pairs", "1",
-         "--epochs", "2"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(SCRIPTS / "compare_installs.py"),
+            sys.executable,
+            sys.executable,
+            "--dataset",
+            "mnist-sample",
+            "--mini-batch-sizes",
+            "1000",
+            "--dtypes",
+            "float32",
+            "--pairs",
+            "1",
+            "--epochs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     row = result.stdout.splitlines()[-1].split()
@@ -53,8 +85,13 @@ def test_compare_installs_times_two_interpreters_side_by_side(tmp_path):
 def test_lowest_requirements_pins_every_declared_floor():
     import tomllib
 
-    result = subprocess.run([sys.executable, str(SCRIPTS / "lowest_requirements.py"), "test"],
-                            capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "lowest_requirements.py"), "test"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     pins = result.stdout.split()
     project = tomllib.loads((SCRIPTS.parent / "pyproject.toml").read_text())["project"]
     declared = project["dependencies"] + project["optional-dependencies"]["test"]
@@ -67,10 +104,28 @@ def test_lowest_requirements_pins_every_declared_floor():
 
 def test_threads_script_times_each_setting_in_a_process_of_its_own():
     result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "threads.py"), "--dataset", "mnist-sample", "--examples", "500",
-         "--sizes", "784,5,10", "--dtypes", "float32", "--mini-batch-sizes", "100", "--threads", "auto,1",
-         "--rounds", "1", "--quiet-only"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(SCRIPTS / "threads.py"),
+            "--dataset",
+            "mnist-sample",
+            "--examples",
+            "500",
+            "--sizes",
+            "784,5,10",
+            "--dtypes",
+            "float32",
+            "--mini-batch-sizes",
+            "100",
+            "--threads",
+            "auto,1",
+            "--rounds",
+            "1",
+            "--quiet-only",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     row = result.stdout.splitlines()[-1].split()
@@ -79,8 +134,23 @@ def test_threads_script_times_each_setting_in_a_process_of_its_own():
 
 def test_sweep_bench_times_the_three_ways_and_the_overhead():
     pytest.importorskip("distributed")
-    result = subprocess.run([sys.executable, str(SCRIPTS / "sweep_bench.py"), "--rounds", "1", "--runs", "2",
-                             "--epochs", "1", "--tiny-runs", "2"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPTS / "sweep_bench.py"),
+            "--rounds",
+            "1",
+            "--runs",
+            "2",
+            "--epochs",
+            "1",
+            "--tiny-runs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "2 runs of mnist-sample.yaml, 1 epochs each" in out and "-j 2 / -j 1: " in out and "dask / -j 2: " in out

@@ -114,7 +114,8 @@ def test_momentum_zero_is_a_plain_sgd_step(rng):
     plain, with_momentum = small_network(sizes), small_network(sizes)
     X, Y = random_batch(sizes, 6, rng)
     sgd_step(plain, backprop(plain, X, Y), 0.7, 6, lmbda=0.5, n=30)
-    momentum_step(with_momentum, backprop(with_momentum, X, Y), zero_velocity(with_momentum), 0.7, 0.0, 6,
-                  lmbda=0.5, n=30)
+    momentum_step(
+        with_momentum, backprop(with_momentum, X, Y), zero_velocity(with_momentum), 0.7, 0.0, 6, lmbda=0.5, n=30
+    )
     for a, b in zip(plain.weights + plain.biases, with_momentum.weights + with_momentum.biases):
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-16)

@@ -23,6 +23,8 @@ from nnbp.run import Run
 from nnbp.sweep import plan
 from nnbp.sweep.summary import read_summary, spread, summarize, summary_csv
 
+pytestmark = pytest.mark.slow  # worker processes and a Dask cluster
+
 TINY = """\
 sizes: [784, 12, 10]
 eta: 3.0
@@ -119,8 +121,9 @@ def test_weights_are_the_same_for_any_j_and_as_nnbp_train_of_the_runs_config(run
     sweep(runner, config, tmp_path / "j2", "-j", "2")
     for name in NAMES:
         assert_same_weights(tmp_path / "j1" / name, tmp_path / "j2" / name)
-    alone = runner.invoke(main, ["train", str(tmp_path / "j2" / NAMES[2] / "config.yaml"), "-o", str(tmp_path / "t"),
-                                 "-q"])
+    alone = runner.invoke(
+        main, ["train", str(tmp_path / "j2" / NAMES[2] / "config.yaml"), "-o", str(tmp_path / "t"), "-q"]
+    )
     assert alone.exit_code == 0, alone.stderr
     assert_same_weights(tmp_path / "j1" / NAMES[2], tmp_path / "t")
 
@@ -128,14 +131,20 @@ def test_weights_are_the_same_for_any_j_and_as_nnbp_train_of_the_runs_config(run
 def test_a_dask_cluster_trains_the_same_weights(runner, config, tmp_path):
     distributed = pytest.importorskip("distributed")
     sweep(runner, config, tmp_path / "here", "-j", "2")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=":0") as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    ) as cluster:
         result = sweep(runner, config, tmp_path / "dask", "--scheduler", cluster.scheduler_address)
         assert result.stdout.count(": finished; ") == 4
         for name in NAMES:
             assert_same_weights(tmp_path / "here" / name, tmp_path / "dask" / name)
-            assert sorted(p.name for p in (tmp_path / "dask" / name).iterdir()) == \
-                ["best.npz", "config.yaml", "history.csv", "history.json", "weights.npz"]
+            assert sorted(p.name for p in (tmp_path / "dask" / name).iterdir()) == [
+                "best.npz",
+                "config.yaml",
+                "history.csv",
+                "history.json",
+                "weights.npz",
+            ]
         here, dask = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("here", "dask"))
         assert [{**r, "seconds": 0} for r in dask["runs"]] == [{**r, "seconds": 0} for r in here["runs"]]
 
@@ -188,8 +197,10 @@ def test_a_folder_holding_a_run_of_another_config_is_refused_before_anything_run
     mtimes = {n: (tmp_path / "s" / n / "weights.npz").stat().st_mtime_ns for n in NAMES}
     result = runner.invoke(main, ["sweep", str(config), "-o", str(tmp_path / "s"), *GRID, "--lmbda", "1"])
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {tmp_path / 's' / NAMES[0]}: holds a run with lmbda 0.0, not 1.0; pass --force "
-                             "to train every run afresh, or choose another --output\n")
+    assert result.stderr == (
+        f"Error: {tmp_path / 's' / NAMES[0]}: holds a run with lmbda 0.0, not 1.0; pass --force "
+        "to train every run afresh, or choose another --output\n"
+    )
     assert {n: (tmp_path / "s" / n / "weights.npz").stat().st_mtime_ns for n in NAMES} == mtimes
     forced = sweep(runner, config, tmp_path / "s", "--lmbda", "1", "--force")
     assert forced.stdout.count("; found so") == 0 and forced.stdout.count(": finished; ") == 4
@@ -214,15 +225,18 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(runner, config, tmp_path
     assert json.loads((tmp_path / "s" / "summary.json").read_text())["runs"][1]["seconds"] is None
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--grid", "etta=1,2"], "Error: --grid: etta: unknown key; known keys are "),
-    (["--grid", "eta=fast"], "Error: --grid: eta: "),
-    (["--grid", "sizes=[784,30,10],[100,30,10]"], "the input layer has 100 neurons but the dataset"),
-    (["--grid", "mini_batch_size=10,5000"], "mini_batch_size: 5000 is larger than the 1000 training examples"),
-    (["--grid", "seed=1,2"], "Error: --grid: seed cannot be swept: use --seeds"),
-    (["--seeds", "0,0"], "Error: --seeds: a seed is given twice"),
-    (["--eta", "x"], "Invalid value for '--eta'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--grid", "etta=1,2"], "Error: --grid: etta: unknown key; known keys are "),
+        (["--grid", "eta=fast"], "Error: --grid: eta: "),
+        (["--grid", "sizes=[784,30,10],[100,30,10]"], "the input layer has 100 neurons but the dataset"),
+        (["--grid", "mini_batch_size=10,5000"], "mini_batch_size: 5000 is larger than the 1000 training examples"),
+        (["--grid", "seed=1,2"], "Error: --grid: seed cannot be swept: use --seeds"),
+        (["--seeds", "0,0"], "Error: --seeds: a seed is given twice"),
+        (["--eta", "x"], "Invalid value for '--eta'"),
+    ],
+)
 def test_bad_input_is_refused_with_one_line_before_anything_runs(runner, config, tmp_path, args, message):
     result = runner.invoke(main, ["sweep", str(config), "-o", str(tmp_path / "s"), *args])
     assert result.exit_code in (1, 2)
@@ -275,7 +289,9 @@ def test_plot_draws_the_points_side_by_side(runner, config, tmp_path):
 
 
 def test_a_summary_naming_folders_outside_the_sweep_is_refused(tmp_path):
-    (tmp_path / "summary.json").write_text(json.dumps({"runs": [{"folder": "../x", "values": {}, "status": "finished"}]}))
+    (tmp_path / "summary.json").write_text(
+        json.dumps({"runs": [{"folder": "../x", "values": {}, "status": "finished"}]})
+    )
     with pytest.raises(NnbpError, match="not an nnbp sweep summary"):
         read_summary(tmp_path)
 
@@ -286,8 +302,13 @@ def test_spread_and_the_best_point():
     assert spread([0.2, 0.4])["sd"] == pytest.approx(np.std([0.2, 0.4], ddof=1))
 
     def run(eta, status, best):
-        return {"values": {"eta": eta}, "status": status, "final_accuracy": best, "best_accuracy": best,
-                "evaluated_on": "validation"}
+        return {
+            "values": {"eta": eta},
+            "status": status,
+            "final_accuracy": best,
+            "best_accuracy": best,
+            "evaluated_on": "validation",
+        }
 
     runs = [run(1, "finished", 0.9), run(1, "failed", None), run(2, "finished", 0.8), run(2, "finished", 0.85)]
     summary = summarize("c.yaml", {"eta": [1, 2]}, [0, 1], runs)
@@ -317,8 +338,19 @@ dataset: mnist-sample
 def test_ctrl_c_stops_every_worker_keeps_what_finished_and_the_sweep_goes_on_after(tmp_path):
     config = tmp_path / "slow.yaml"
     config.write_text(SLOW)
-    command = [sys.executable, "-m", "nnbp", "sweep", str(config), "--seeds", "0,1,2,3,4", "-j", "2",
-               "-o", str(tmp_path / "s")]
+    command = [
+        sys.executable,
+        "-m",
+        "nnbp",
+        "sweep",
+        str(config),
+        "--seeds",
+        "0,1,2,3,4",
+        "-j",
+        "2",
+        "-o",
+        str(tmp_path / "s"),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = process.stdout.readline()
     assert first.startswith("[1/5] seed="), process.stderr.read()

@@ -85,8 +85,9 @@ def test_fetch_noting_says_it_downloads_unless_quiet(monkeypatch, tmp_path, quie
     import nnbp.data.download
 
     fetched = []
-    monkeypatch.setattr(nnbp.data.download, "fetch",
-                        lambda remote, folder, progress: fetched.append((remote, folder)) or folder)
+    monkeypatch.setattr(
+        nnbp.data.download, "fetch", lambda remote, folder, progress: fetched.append((remote, folder)) or folder
+    )
     said: list[str] = []
     fetch = fetch_noting(quiet, said.append)
     assert fetch("mnist", tmp_path) == tmp_path

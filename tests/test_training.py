@@ -3,15 +3,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbp.backprop import backprop
-from nnbp.sgd import sgd_step
-from nnbp.data import load_dataset
-from nnbp.data.dataset import Dataset, Split
-from nnbp.network import Network
-from nnbp.training import Batcher, evaluate, train
 from helpers import tiny_dataset
-
-
+from nnbp.backprop import backprop
+from nnbp.data import load_dataset
+from nnbp.network import Network
+from nnbp.sgd import sgd_step
+from nnbp.training import Batcher, evaluate, train
 
 
 def trained(engine: str, seed: int = 0, dtype=np.float64, mini_batch_size: int = 10, epochs: int = 3):
@@ -115,8 +112,14 @@ def test_callbacks_report_every_example_and_every_epoch():
     rng = np.random.default_rng(0)
     seen, epochs = [], []
     history = train(
-        Network.initialise([6, 5, 3], rng), dataset, epochs=2, mini_batch_size=10, eta=1.0, rng=rng,
-        on_batch=seen.append, on_epoch=epochs.append,
+        Network.initialise([6, 5, 3], rng),
+        dataset,
+        epochs=2,
+        mini_batch_size=10,
+        eta=1.0,
+        rng=rng,
+        on_batch=seen.append,
+        on_epoch=epochs.append,
     )
     assert seen == [10, 10, 3] * 2
     assert epochs == history and [h.epoch for h in history] == [1, 2]
@@ -223,8 +226,17 @@ def test_both_engines_train_to_the_same_weights_with_momentum(mini_batch_size):
         dataset = tiny_dataset()
         rng = np.random.default_rng(0)
         network = Network.initialise([6, 5, 3], rng)
-        train(network, dataset, epochs=3, mini_batch_size=mini_batch_size, eta=1.0, rng=rng, engine=engine,
-              momentum=0.8, lmbda=0.1)
+        train(
+            network,
+            dataset,
+            epochs=3,
+            mini_batch_size=mini_batch_size,
+            eta=1.0,
+            rng=rng,
+            engine=engine,
+            momentum=0.8,
+            lmbda=0.1,
+        )
         runs.append(network)
     for x, y in zip(runs[0].weights + runs[0].biases, runs[1].weights + runs[1].biases):
         np.testing.assert_allclose(x, y, rtol=1e-11, atol=1e-12)
@@ -254,8 +266,14 @@ def test_monitoring_the_training_data_and_the_l2_term():
     assert history[-1].training_cost == on_train.cost and history[-1].training_accuracy == on_train.accuracy
     assert history[-1].l2_term == pytest.approx(0.4 / (2 * 23) * sum(float((w * w).sum()) for w in network.weights))
     assert l2_term(network, 0.4, 23) == history[-1].l2_term
-    plain = train(Network.initialise([6, 5, 3], np.random.default_rng(0)), dataset, epochs=1, mini_batch_size=10,
-                  eta=1.0, rng=np.random.default_rng(0))
+    plain = train(
+        Network.initialise([6, 5, 3], np.random.default_rng(0)),
+        dataset,
+        epochs=1,
+        mini_batch_size=10,
+        eta=1.0,
+        rng=np.random.default_rng(0),
+    )
     assert plain[0].training_cost is None and plain[0].l2_term is None and "l2_term" not in plain[0].to_dict()
 
 
@@ -265,6 +283,7 @@ def test_early_stopping_ends_training_after_the_epoch_that_decides():
     dataset = tiny_dataset()
     rng = np.random.default_rng(0)
     controls = Controls(1e-9, early_stopping=2)  # η so small the accuracy never changes: stop after epoch 3
-    history = train(Network.initialise([6, 5, 3], rng), dataset, epochs=10, mini_batch_size=10, eta=1e-9, rng=rng,
-                    controls=controls)
+    history = train(
+        Network.initialise([6, 5, 3], rng), dataset, epochs=10, mini_batch_size=10, eta=1e-9, rng=rng, controls=controls
+    )
     assert [h.epoch for h in history] == [1, 2, 3] and controls.stopped.startswith("no improvement in 2 epochs")

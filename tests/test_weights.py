@@ -9,7 +9,9 @@ import pytest
 
 from nnbp.errors import NnbpError
 from nnbp.network import Network
-from nnbp.run.weights import load_weights as load_network, network_bytes, save_weights as save_network
+from nnbp.run.weights import load_weights as load_network
+from nnbp.run.weights import network_bytes
+from nnbp.run.weights import save_weights as save_network
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 
@@ -48,13 +49,17 @@ class Group(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(128 + signal.SIGPIPE)
         except MemoryError:
-            raise CliError("out of memory; lower NNBP_MAX_MEMORY (or the sizes asked for) so nnbp refuses such "
-                           "work before it starts") from None
+            raise CliError(
+                "out of memory; lower NNBP_MAX_MEMORY (or the sizes asked for) so nnbp refuses such "
+                "work before it starts"
+            ) from None
         except Exception as e:
             if os.environ.get("NNBP_DEBUG"):
                 raise
-            raise CliError(f"unexpected {type(e).__name__}: {str(e)[:200]} — a bug in nnbp; please report it "
-                           "(NNBP_DEBUG=1 shows where)") from None
+            raise CliError(
+                f"unexpected {type(e).__name__}: {str(e)[:200]} — a bug in nnbp; please report it "
+                "(NNBP_DEBUG=1 shows where)"
+            ) from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,8 +100,14 @@ def key_option(name: str, help: str | None = None) -> Callable[[Callable], Calla
     option = "--" + name.replace("_", "-")
     is_flag = next(f for f in fields(TrainConfig) if f.name == name).type == "bool"
     names = [f"{option}/--no-{option[2:]}"] if is_flag else [option, *([entry.short] if entry.short else [])]
-    return click.option(*names, name, metavar=entry.metavar or None, default=None, callback=parse_option,
-                        help=help or f"Override `{name}`: {entry.help}.")
+    return click.option(
+        *names,
+        name,
+        metavar=entry.metavar or None,
+        default=None,
+        callback=parse_option,
+        help=help or f"Override `{name}`: {entry.help}.",
+    )
 
 
 def config_options(command: Callable, leave_out: tuple[str, ...] = ()) -> Callable:

@@ -40,19 +40,38 @@ Examples:
 @click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
 @click.option("--mini-batch-sizes", help="Comma-separated mini-batch sizes to time [1,10,100,1000, those that fit].")
 @click.option("--repeats", type=click.IntRange(min=1), help="Timed runs per engine and size [5; --quick: 3].")
-@click.option("--loop-examples", type=click.IntRange(min=1),
-              help="Examples the slow loop is timed on; its epoch is extrapolated [2000; --quick: 300].")
+@click.option(
+    "--loop-examples",
+    type=click.IntRange(min=1),
+    help="Examples the slow loop is timed on; its epoch is extrapolated [2000; --quick: 300].",
+)
 @key_option("dtype", "Override `dtype` (both engines use it).")
 @click.option("--quick", is_flag=True, help="A rough run in a few seconds: fewer repeats and examples.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-@click.option("--plot", "plot_path", type=click.Path(path_type=Path),
-              help="Also draw speedup and floor ratio against mini-batch size into this PNG (needs matplotlib).")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(path_type=Path),
+    help="Also draw speedup and floor ratio against mini-batch size into this PNG (needs matplotlib).",
+)
 @key_option("threads", "BLAS threads: auto (from the size of the matrix products), all, or a number [auto].")
-@click.option("--contended", is_flag=True,
-              help="Instead, time the matrix engine with auto, 1 and all BLAS threads, quiet and beside a busy process.")
-def bench(config_path: Path | None, mini_batch_sizes: str | None, repeats: int | None, loop_examples: int | None,
-          dtype: str | None, quick: bool, as_json: bool, plot_path: Path | None, threads: str | int | None,
-          contended: bool) -> None:
+@click.option(
+    "--contended",
+    is_flag=True,
+    help="Instead, time the matrix engine with auto, 1 and all BLAS threads, quiet and beside a busy process.",
+)
+def bench(
+    config_path: Path | None,
+    mini_batch_sizes: str | None,
+    repeats: int | None,
+    loop_examples: int | None,
+    dtype: str | None,
+    quick: bool,
+    as_json: bool,
+    plot_path: Path | None,
+    threads: str | int | None,
+    contended: bool,
+) -> None:
     from nnbp import benchmark
     from nnbp.cli import figures
     from nnbp.data import load_dataset
@@ -62,12 +81,16 @@ def bench(config_path: Path | None, mini_batch_sizes: str | None, repeats: int |
     with errors():
         if plot_path is not None:
             figures.require_pyplot()
-        config = build_config(read_config_file(config_path) if config_path else {}, {"dtype": dtype, "threads": threads},
-                              str(config_path or "defaults"))
+        config = build_config(
+            read_config_file(config_path) if config_path else {},
+            {"dtype": dtype, "threads": threads},
+            str(config_path or "defaults"),
+        )
         dataset = load_dataset(config.dataset, fetch=fetcher(as_json))
         plan = benchmark.plan(config, dataset, mini_batch_sizes, quick, repeats, loop_examples, contended)
-    header, row_line = ((text.contention_header_lines, text.contention_row) if contended
-                        else (text.bench_header_lines, text.bench_row))
+    header, row_line = (
+        (text.contention_header_lines, text.contention_row) if contended else (text.bench_header_lines, text.bench_row)
+    )
     for row in benchmark.run(plan):
         if not as_json:
             if len(plan.results) == 1:
@@ -76,8 +99,12 @@ def bench(config_path: Path | None, mini_batch_sizes: str | None, repeats: int |
     click.echo(text.strict_json(plan.summary()) if as_json else "\n".join(text.bench_footer_lines(plan)))
     if plot_path is not None:
         with errors():
-            figures.plot_speedup(plan.results, f"{list(plan.config.sizes)} on {plan.dataset.name}, "
-                                 f"{plan.config.dtype}; {plan.environment['processor']}, "
-                                 f"numpy {plan.environment['numpy']}", plot_path)
+            figures.plot_speedup(
+                plan.results,
+                f"{list(plan.config.sizes)} on {plan.dataset.name}, "
+                f"{plan.config.dtype}; {plan.environment['processor']}, "
+                f"numpy {plan.environment['numpy']}",
+                plot_path,
+            )
         if not as_json:
             click.echo(f"wrote {plot_path}")

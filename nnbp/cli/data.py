@@ -34,13 +34,16 @@ def data_list(as_json: bool) -> None:
 
     with errors():
         rows = known_datasets()
-    click.echo(text.strict_json({"datasets": [asdict(r) for r in rows]}) if as_json
-               else "\n".join(text.dataset_lines(rows)))
+    click.echo(
+        text.strict_json({"datasets": [asdict(r) for r in rows]}) if as_json else "\n".join(text.dataset_lines(rows))
+    )
 
 
 @data.command("fetch")
 @click.argument("name", type=click.Choice(["mnist", "fashion-mnist"]))
-@click.option("--dir", "folder", type=click.Path(path_type=Path), help="Download into this folder instead of the cache.")
+@click.option(
+    "--dir", "folder", type=click.Path(path_type=Path), help="Download into this folder instead of the cache."
+)
 def data_fetch(name: str, folder: Path | None) -> None:
     """Download NAME's four files from its mirrors, checking each file's SHA-256.
 

@@ -28,10 +28,19 @@ def eval_cmd(weights_path: Path, dataset: str | None, threads: str | int | None,
     with errors():
         ev, data = evaluate_weights(weights_path, dataset, fetch=fetcher(as_json), threads=threads or "auto")
     if as_json:
-        click.echo(text.strict_json({"weights": str(weights_path), "dataset": data.name, "split": "test",
-                                     **ev.to_dict(), "class_names": data.class_names,
-                                     "per_class_accuracy": ev.per_class_accuracy,
-                                     "confusion": ev.confusion.tolist()}))
+        click.echo(
+            text.strict_json(
+                {
+                    "weights": str(weights_path),
+                    "dataset": data.name,
+                    "split": "test",
+                    **ev.to_dict(),
+                    "class_names": data.class_names,
+                    "per_class_accuracy": ev.per_class_accuracy,
+                    "confusion": ev.confusion.tolist(),
+                }
+            )
+        )
     else:
         click.echo("\n".join(text.evaluation_lines(weights_path, data, ev)))
 

@@ -34,9 +34,7 @@ def require_pyplot() -> Any:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise NnbpError(
-            "drawing needs matplotlib: pip install 'nnbp[plot]' (or pip install matplotlib)"
-        ) from None
+        raise NnbpError("drawing needs matplotlib: pip install 'nnbp[plot]' (or pip install matplotlib)") from None
     return plt
 
 
@@ -55,12 +53,20 @@ def plot_speedup(results: list[dict], title: str, path: Path) -> None:
     sizes = [r["mini_batch_size"] for r in results]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(sizes, [r["speedup"] for r in results], "o-")
-    left.set(xscale="log", xlabel="mini-batch size", ylabel="speedup (loop / matrix)",
-             title="matrix engine over the per-example loop")
+    left.set(
+        xscale="log",
+        xlabel="mini-batch size",
+        ylabel="speedup (loop / matrix)",
+        title="matrix engine over the per-example loop",
+    )
     left.axhline(1, color="grey", lw=0.8)
     right.plot(sizes, [r["floor_ratio"] for r in results], "o-", color="tab:orange")
-    right.set(xscale="log", xlabel="mini-batch size", ylabel="matrix time / bare-matmul time",
-              title="overhead over the arithmetic floor")
+    right.set(
+        xscale="log",
+        xlabel="mini-batch size",
+        ylabel="matrix time / bare-matmul time",
+        title="overhead over the arithmetic floor",
+    )
     right.axhline(1, color="grey", lw=0.8)
     for ax in (left, right):
         ax.grid(True, which="both", alpha=0.3)
@@ -84,22 +90,39 @@ def plot_history(history: History, title: str, path: Path) -> None:
     marker = "o-" if len(epochs) <= 60 else "-"
     left.plot(epochs, [100 * e.accuracy for e in history.epochs], marker, ms=3, label=split)
     if training:
-        left.plot([e.epoch for e in training], [100 * e.training_accuracy for e in training], marker, ms=3,
-                  color="tab:green", label="training data")
+        left.plot(
+            [e.epoch for e in training],
+            [100 * e.training_accuracy for e in training],
+            marker,
+            ms=3,
+            color="tab:green",
+            label="training data",
+        )
     test = history.test
     if test is not None and split != "test":
         left.plot([epochs[-1]], [100 * test["accuracy"]], "s", color="tab:red", label="test (last epoch)")
         if history.best_test is not None and history.best.epoch != epochs[-1]:
-            left.plot([history.best.epoch], [100 * history.best_test["accuracy"]], "D", color="tab:red",
-                      label="test (best.npz)")
+            left.plot(
+                [history.best.epoch],
+                [100 * history.best_test["accuracy"]],
+                "D",
+                color="tab:red",
+                label="test (best.npz)",
+            )
     best = history.best
     left.axvline(best.epoch, color="grey", lw=0.8, ls=":", label=f"best epoch ({best.epoch})")
     left.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     left.legend()
     right.plot(epochs, [e.cost for e in history.epochs], marker, ms=3, color="tab:orange", label=split)
     if training:
-        right.plot([e.epoch for e in training], [e.training_cost for e in training], marker, ms=3,
-                   color="tab:green", label="training data")
+        right.plot(
+            [e.epoch for e in training],
+            [e.training_cost for e in training],
+            marker,
+            ms=3,
+            color="tab:green",
+            label="training data",
+        )
     right.set(xlabel="epoch", ylabel="mean cost (without the L2 term)", title="cost")
     right.legend(loc="upper left")
     etas = [e.eta for e in history.epochs]
@@ -124,8 +147,13 @@ def plot_history(history: History, title: str, path: Path) -> None:
                 values = [r[j].get(key) for r in records]
                 if any(v is None for v in values):
                     continue
-                ax.plot(epochs, [100 * v for v in values] if not log else values, "o-", ms=3,
-                        label=f"layer {records[0][j]['layer']}")
+                ax.plot(
+                    epochs,
+                    [100 * v for v in values] if not log else values,
+                    "o-",
+                    ms=3,
+                    label=f"layer {records[0][j]['layer']}",
+                )
             ax.set(xlabel="epoch", title=label, ylabel="" if log else "%")
             if log:
                 ax.set_yscale("log")
@@ -170,8 +198,15 @@ def plot_confusion(confusion: Any, class_names: list[str], title: str, path: Pat
     for i in range(k):
         for j in range(k):
             if confusion[i, j]:
-                ax.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if shares[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(confusion[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if shares[i, j] > 0.5 else "black",
+                )
     ax.set_xticks(range(k), class_names, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(k), class_names, fontsize=8)
     ax.set(xlabel="predicted", ylabel="true class", title=title)
@@ -179,8 +214,9 @@ def plot_confusion(confusion: Any, class_names: list[str], title: str, path: Pat
     plt.close(fig)
 
 
-def plot_mistakes(images: Any, true: Any, predicted: Any, confidence: Any, class_names: list[str], title: str,
-                  path: Path) -> None:
+def plot_mistakes(
+    images: Any, true: Any, predicted: Any, confidence: Any, class_names: list[str], title: str, path: Path
+) -> None:
     """A grid of misclassified images (h, w each), most confident mistakes first, with true and predicted classes."""
     plt = require_pyplot()
     cols = min(6, len(images)) or 1
@@ -228,18 +264,27 @@ def plot_sweep(points: list[tuple[str, list[History]]], title: str, path: Path) 
         n_epochs = max(len(h.epochs) for h in runs)
         epochs = np.arange(1, n_epochs + 1)
         accuracy = [[100 * h.epochs[i].accuracy for h in runs if i < len(h.epochs)] for i in range(n_epochs)]
-        cost = [[(e.training_cost + (e.l2_term or 0.0)) if training else e.cost
-                 for e in (h.epochs[i] for h in runs if i < len(h.epochs))] for i in range(n_epochs)]
-        line, = left.plot(epochs, [np.mean(a) for a in accuracy], label=f"{label} ({len(runs)} runs)")
+        cost = [
+            [
+                (e.training_cost + (e.l2_term or 0.0)) if training else e.cost
+                for e in (h.epochs[i] for h in runs if i < len(h.epochs))
+            ]
+            for i in range(n_epochs)
+        ]
+        (line,) = left.plot(epochs, [np.mean(a) for a in accuracy], label=f"{label} ({len(runs)} runs)")
         if len(runs) > 1:
-            left.fill_between(epochs, [min(a) for a in accuracy], [max(a) for a in accuracy],
-                              color=line.get_color(), alpha=0.2, lw=0)
+            left.fill_between(
+                epochs, [min(a) for a in accuracy], [max(a) for a in accuracy], color=line.get_color(), alpha=0.2, lw=0
+            )
         right.plot(epochs, [np.mean(c) for c in cost], color=line.get_color(), label=label)
     watched = {h.evaluated_on for h in histories}
     split = watched.pop() if len(watched) == 1 else "validation or test"
     left.set(xlabel="epoch", ylabel=f"{split} accuracy (%)", title="accuracy: mean over seeds, band min–max")
-    right.set(xlabel="epoch", ylabel=("training cost, with the L2 term" if training
-                                      else f"{split} cost"), title="cost: mean over seeds")
+    right.set(
+        xlabel="epoch",
+        ylabel=("training cost, with the L2 term" if training else f"{split} cost"),
+        title="cost: mean over seeds",
+    )
     for ax in (left, right):
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
@@ -249,8 +294,9 @@ def plot_sweep(points: list[tuple[str, list[History]]], title: str, path: Path) 
     plt.close(fig)
 
 
-def draw(run_dir: Path, what: tuple[str, ...] = FIGURES, curves_path: Path | None = None,
-         fetch: Fetch | None = None) -> list[Path]:
+def draw(
+    run_dir: Path, what: tuple[str, ...] = FIGURES, curves_path: Path | None = None, fetch: Fetch | None = None
+) -> list[Path]:
     """Draw the figures `what` asks for into the run folder (the curves into `curves_path` if given);
     the paths written. Figures of pictures are skipped for a network whose input is not a square image."""
     require_pyplot()
@@ -269,8 +315,12 @@ def draw(run_dir: Path, what: tuple[str, ...] = FIGURES, curves_path: Path | Non
     square = side * side == network.sizes[0]
     if "weights" in what and square:
         written.append(run_dir / "weights.png")
-        plot_weights(network, f"{weights}: the weights into each of the first {min(100, network.sizes[1])} "
-                                   "hidden neurons (red +, blue −)", written[-1])
+        plot_weights(
+            network,
+            f"{weights}: the weights into each of the first {min(100, network.sizes[1])} "
+            "hidden neurons (red +, blue −)",
+            written[-1],
+        )
     if not set(what) & {"confusion", "mistakes"}:
         return written
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
@@ -281,15 +331,22 @@ def draw(run_dir: Path, what: tuple[str, ...] = FIGURES, curves_path: Path | Non
     names = [dataset.class_name(k) for k in range(dataset.n_classes)]
     if "confusion" in what:
         written.append(run_dir / "confusion.png")
-        plot_confusion(ev.confusion, names, f"{weights} on {dataset.name}'s test split: "
-                                                 f"{100 * ev.accuracy:.2f}%", written[-1])
+        plot_confusion(
+            ev.confusion, names, f"{weights} on {dataset.name}'s test split: {100 * ev.accuracy:.2f}%", written[-1]
+        )
     if "mistakes" in what and square:
         wrong = np.flatnonzero(ev.predictions != ev.labels)
         worst = wrong[np.argsort(-ev.confidence[wrong], kind="stable")][:MISTAKES]
         written.append(run_dir / "mistakes.png")
-        plot_mistakes(dataset.test.images[worst].reshape(-1, side, side), ev.labels[worst],
-                           ev.predictions[worst], ev.confidence[worst], names,
-                           f"{weights}: its most confident mistakes (true → predicted, output)", written[-1])
+        plot_mistakes(
+            dataset.test.images[worst].reshape(-1, side, side),
+            ev.labels[worst],
+            ev.predictions[worst],
+            ev.confidence[worst],
+            names,
+            f"{weights}: its most confident mistakes (true → predicted, output)",
+            written[-1],
+        )
     return written
 
 

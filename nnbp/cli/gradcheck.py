@@ -36,24 +36,44 @@ Examples:
 
 @main.command(help=HELP)
 @click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
-@click.option("--weights", "weights_path", type=click.Path(path_type=Path),
-              help="Check these saved weights instead of a fresh network.")
-@click.option("--params", "n_params", type=click.IntRange(min=1),
-              help="Check a random sample of about this many parameters [all when ≤ 5000, else 2000].")
+@click.option(
+    "--weights",
+    "weights_path",
+    type=click.Path(path_type=Path),
+    help="Check these saved weights instead of a fresh network.",
+)
+@click.option(
+    "--params",
+    "n_params",
+    type=click.IntRange(min=1),
+    help="Check a random sample of about this many parameters [all when ≤ 5000, else 2000].",
+)
 @click.option("--eps", type=float, default=1e-6, show_default=True, help="The step ε of the central differences.")
 @click.option("--tolerance", type=float, default=None, help="Largest relative error that passes [1e-5].")
 @key_option("mini_batch_size", "Override `mini_batch_size`: the batch checked.")
 @key_option("threads", "BLAS threads: auto (from the size of the matrix products), all, or a number [auto].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def gradcheck(config_path: Path, weights_path: Path | None, n_params: int | None, eps: float,
-              tolerance: float | None, mini_batch_size: int | None, threads: str | int | None, as_json: bool) -> None:
+def gradcheck(
+    config_path: Path,
+    weights_path: Path | None,
+    n_params: int | None,
+    eps: float,
+    tolerance: float | None,
+    mini_batch_size: int | None,
+    threads: str | int | None,
+    as_json: bool,
+) -> None:
     from nnbp.run import check_gradient
 
     with errors():
-        config = build_config(read_config_file(config_path), {"mini_batch_size": mini_batch_size, "threads": threads},
-                              str(config_path))
+        config = build_config(
+            read_config_file(config_path), {"mini_batch_size": mini_batch_size, "threads": threads}, str(config_path)
+        )
         result, described = check_gradient(config, weights_path, n_params, eps, tolerance, fetch=fetcher(as_json))
-    click.echo(text.strict_json({**described, **result.to_dict()}) if as_json
-               else "\n".join(text.gradcheck_lines(result, described)))
+    click.echo(
+        text.strict_json({**described, **result.to_dict()})
+        if as_json
+        else "\n".join(text.gradcheck_lines(result, described))
+    )
     if not result.passed:
         sys.exit(1)

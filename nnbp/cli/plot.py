@@ -12,10 +12,19 @@ from nnbp.cli.figures import FIGURES
 
 @main.command("plot")
 @click.argument("run_dirs", metavar="RUN_DIR...", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", "-o", "png", type=click.Path(path_type=Path),
-              help="Where to write the learning curves [RUN_DIR/learning-curves.png; several runs: comparison.png].")
-@click.option("--what", default=",".join(FIGURES), show_default=True,
-              help="Which figures of one run: curves, weights, confusion, mistakes (comma-separated).")
+@click.option(
+    "--output",
+    "-o",
+    "png",
+    type=click.Path(path_type=Path),
+    help="Where to write the learning curves [RUN_DIR/learning-curves.png; several runs: comparison.png].",
+)
+@click.option(
+    "--what",
+    default=",".join(FIGURES),
+    show_default=True,
+    help="Which figures of one run: curves, weights, confusion, mistakes (comma-separated).",
+)
 def plot_cmd(run_dirs: tuple[Path, ...], png: Path | None, what: str) -> None:
     """Draw a run's figures into its folder, several runs' learning curves side by side, or a
     sweep's grid points side by side (into SWEEP_DIR/sweep.png).

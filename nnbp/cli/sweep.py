@@ -45,20 +45,39 @@ Examples:
 
 @main.command("sweep", help=HELP)
 @click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
-@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...",
-              help="Values of one config key to try; repeat for more keys (every combination is run).")
-@click.option("--seeds", metavar="S1,S2,...", help="The seeds each grid point is trained with [the sweep: section's, "
-                                                     "else the config's seed].")
+@click.option(
+    "--grid",
+    "grid",
+    multiple=True,
+    metavar="KEY=V1,V2,...",
+    help="Values of one config key to try; repeat for more keys (every combination is run).",
+)
+@click.option(
+    "--seeds",
+    metavar="S1,S2,...",
+    help="The seeds each grid point is trained with [the sweep: section's, else the config's seed].",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Runs trained at once on this machine [one per core].")
-@click.option("--output", "-o", "output", type=click.Path(path_type=Path),
-              help="The sweep's folder [runs/<CONFIG's name>-sweep].")
+@click.option(
+    "--output", "-o", "output", type=click.Path(path_type=Path), help="The sweep's folder [runs/<CONFIG's name>-sweep]."
+)
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Train on this Dask cluster instead of here.")
 @click.option("--force", is_flag=True, help="Train every run afresh, replacing what the sweep's folder holds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (run lines go to stderr).")
 @click.option("--quiet", "-q", is_flag=True, help="Print no line per run.")
 @partial(config_options, leave_out=("output", "threads"))
-def sweep(config_path: Path, grid: tuple[str, ...], seeds: str | None, jobs: int | None, output: Path | None,
-          scheduler: str | None, force: bool, as_json: bool, quiet: bool, **options: Any) -> None:
+def sweep(
+    config_path: Path,
+    grid: tuple[str, ...],
+    seeds: str | None,
+    jobs: int | None,
+    output: Path | None,
+    scheduler: str | None,
+    force: bool,
+    as_json: bool,
+    quiet: bool,
+    **options: Any,
+) -> None:
     from nnbp.sweep import plan
 
     with errors():

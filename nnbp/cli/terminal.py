@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tqdm import tqdm
 
@@ -72,8 +73,12 @@ class EpochProgress:
         if self.bar is None:
             self.epoch += 1
             self.bar = tqdm(
-                total=self.n_train, desc=f"Epoch {self.epoch}/{self.epochs}", unit="ex",
-                leave=False, disable=True if self.quiet else None, file=sys.stderr,
+                total=self.n_train,
+                desc=f"Epoch {self.epoch}/{self.epochs}",
+                unit="ex",
+                leave=False,
+                disable=True if self.quiet else None,
+                file=sys.stderr,
             )
         self.bar.update(m)
 
@@ -87,8 +92,15 @@ def byte_bar(quiet: bool) -> Callable[[str, int | None], tqdm]:
     """A maker of download bars (bytes of one file), for `nnbp.download.fetch`'s `progress`."""
 
     def bar(name: str, total: int | None) -> tqdm:
-        return tqdm(total=total, desc=name, unit="B", unit_scale=True, leave=False,
-                    disable=True if quiet else None, file=sys.stderr)
+        return tqdm(
+            total=total,
+            desc=name,
+            unit="B",
+            unit_scale=True,
+            leave=False,
+            disable=True if quiet else None,
+            file=sys.stderr,
+        )
 
     return bar
 

@@ -19,6 +19,7 @@ from nnbp.training import EpochResult, Evaluation
 
 def strict_json(obj: Any) -> str:
     """JSON a strict parser reads: a NaN or infinity becomes null, never a bare NaN."""
+
     def clean(value: Any) -> Any:
         if isinstance(value, float) and not math.isfinite(value):
             return None
@@ -32,20 +33,28 @@ def strict_json(obj: Any) -> str:
 
 
 def epoch_line(result: EpochResult, epochs: int, watched: str, show_eta: bool = False) -> str:
-    training = (f"; training {100 * result.training_accuracy:.2f}%, cost {result.training_cost:.4f}"
-                if result.training_accuracy is not None else "")
-    return (f"Epoch {result.epoch}/{epochs}: {result.correct} / {result.total} {watched} "
-            f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}{training}"
-            + (f", eta {result.eta:g}" if show_eta else "") + f", {result.seconds:.2f} s")
+    training = (
+        f"; training {100 * result.training_accuracy:.2f}%, cost {result.training_cost:.4f}"
+        if result.training_accuracy is not None
+        else ""
+    )
+    return (
+        f"Epoch {result.epoch}/{epochs}: {result.correct} / {result.total} {watched} "
+        f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}{training}"
+        + (f", eta {result.eta:g}" if show_eta else "")
+        + f", {result.seconds:.2f} s"
+    )
 
 
 def final_lines(weights: Path, history: History) -> list[str]:
     """Where the run stopped and why (if it stopped itself), and what it saved, with its test figures."""
     test, best, done = history.test, history.best, len(history.epochs)
     lines = [f"Stopped after epoch {history.stopped['epoch']}: {history.stopped['reason']}"] if history.stopped else []
-    line = (f"Saved {weights}: test accuracy {100 * test['accuracy']:.2f}% ({test['correct']} / {test['total']}) "
-            f"after {done} epoch{'s' if done != 1 else ''}; best {history.evaluated_on} accuracy "
-            f"{100 * best.accuracy:.2f}% at epoch {best.epoch}")
+    line = (
+        f"Saved {weights}: test accuracy {100 * test['accuracy']:.2f}% ({test['correct']} / {test['total']}) "
+        f"after {done} epoch{'s' if done != 1 else ''}; best {history.evaluated_on} accuracy "
+        f"{100 * best.accuracy:.2f}% at epoch {best.epoch}"
+    )
     if best.epoch != done:
         line += f", whose network (best.npz) scores {100 * history.best_test['accuracy']:.2f}% on the test split"
     return lines + [line]
@@ -57,15 +66,22 @@ def slowest_layer_line(s: SlowestLayer) -> str:
     if s.saturated_share is not None and s.saturated_share >= 0.3:
         reasons.append(f"{100 * s.saturated_share:.0f}% of its neurons were saturated (σ′(z) ≈ 0 shrinks δ: BP1, BP2)")
     if s.near_zero_input_share >= 0.3:
-        reasons.append(f"{100 * s.near_zero_input_share:.0f}% of the activations feeding it were near zero "
-                       "(∂C/∂w = a_in·δ_out: BP4)")
+        reasons.append(
+            f"{100 * s.near_zero_input_share:.0f}% of the activations feeding it were near zero "
+            "(∂C/∂w = a_in·δ_out: BP4)"
+        )
     if not reasons:
-        reasons.append("the error δ reaching it was small, though few of its neurons were saturated "
-                       "and few of its inputs near zero")
-    compare = (f", against {s.fastest_grad_w_rms:.1e} into layer {s.fastest_layer}"
-               if s.fastest_layer is not None else "")
-    return (f"The weights w{_superscript(s.layer)} into layer {s.layer} ({s.n_in} → {s.n_out}) learned slowest: "
-            f"‖∂C/∂w‖ per weight averaged {s.grad_w_rms:.1e}{compare}, because " + " and ".join(reasons) + ".")
+        reasons.append(
+            "the error δ reaching it was small, though few of its neurons were saturated "
+            "and few of its inputs near zero"
+        )
+    compare = (
+        f", against {s.fastest_grad_w_rms:.1e} into layer {s.fastest_layer}" if s.fastest_layer is not None else ""
+    )
+    return (
+        f"The weights w{_superscript(s.layer)} into layer {s.layer} ({s.n_in} → {s.n_out}) learned slowest: "
+        f"‖∂C/∂w‖ per weight averaged {s.grad_w_rms:.1e}{compare}, because " + " and ".join(reasons) + "."
+    )
 
 
 def _superscript(n: int) -> str:
@@ -73,16 +89,20 @@ def _superscript(n: int) -> str:
 
 
 def watching_test_note(dataset: str) -> str:
-    return (f"note: {dataset} has no validation split, so early stopping and the eta schedule watch the test "
-            "split, and its final figures are no longer an unseen test; hold some training examples out with "
-            "--validation-size")
+    return (
+        f"note: {dataset} has no validation split, so early stopping and the eta schedule watch the test "
+        "split, and its final figures are no longer an unseen test; hold some training examples out with "
+        "--validation-size"
+    )
 
 
 def stopped_line(signum: int, output: Path, done: int) -> str:
     name = signal.Signals(signum).name
     if done:
-        return (f"Stopped by {name}: {output} holds the {done} completed epoch(s); continue with: "
-                f"nnbp train --resume {output}")
+        return (
+            f"Stopped by {name}: {output} holds the {done} completed epoch(s); continue with: "
+            f"nnbp train --resume {output}"
+        )
     return f"Stopped by {name} before the first epoch ended: nothing was saved to {output}; start again with --force"
 
 
@@ -94,8 +114,11 @@ def evaluation_lines(weights: Path, dataset: Any, ev: Evaluation) -> list[str]:
     return [
         f"{weights} on {dataset.name} (test split)",
         f"accuracy {100 * ev.accuracy:.2f}% ({ev.correct} / {ev.total}), cost {ev.cost:.4f}",
-        "per-class accuracy: " + "  ".join(f"{dataset.class_name(c)}: {'-' if a is None else f'{100 * a:.1f}%'}"
-                                          for c, a in enumerate(ev.per_class_accuracy)),
+        "per-class accuracy: "
+        + "  ".join(
+            f"{dataset.class_name(c)}: {'-' if a is None else f'{100 * a:.1f}%'}"
+            for c, a in enumerate(ev.per_class_accuracy)
+        ),
         "confusion matrix (rows: true class, columns: predicted):",
         "    " + "".join(f"{c:>{width}}" for c in range(len(confusion))),
         *(f"{c:>3} " + "".join(f"{v:>{width}}" for v in row) for c, row in enumerate(confusion)),
@@ -114,22 +137,40 @@ def prediction_lines(predictions: list[Any], kind: str) -> list[str]:
 
 def info_lines(info: dict) -> list[str]:
     """`nnbp info`: the network, its training and its figures."""
-    lines = [f"{info['file']}: {info['sizes']} {'/'.join(info['activation'])}, {info['cost']} cost, "
-             f"{info['parameters']:,} parameters ({info['dtype']}), nnbp {info['nnbp']}"]
+    lines = [
+        f"{info['file']}: {info['sizes']} {'/'.join(info['activation'])}, {info['cost']} cost, "
+        f"{info['parameters']:,} parameters ({info['dtype']}), nnbp {info['nnbp']}"
+    ]
     if info.get("dataset"):
         names = info.get("class_names")
         lines.append(f"trained on {info['dataset']}" + (f"; classes: {', '.join(names)}" if names else ""))
     config = info.get("config") or {}
     if config:
-        keys = ("eta", "mini_batch_size", "epochs", "lmbda", "momentum", "eta_schedule", "early_stopping", "init", "seed")
-        lines.append("config: " + ", ".join(f"{k} {config[k]}" for k in keys
-                                            if k == "seed" or config.get(k) not in (None, 0, 0.0)))
+        keys = (
+            "eta",
+            "mini_batch_size",
+            "epochs",
+            "lmbda",
+            "momentum",
+            "eta_schedule",
+            "early_stopping",
+            "init",
+            "seed",
+        )
+        lines.append(
+            "config: "
+            + ", ".join(f"{k} {config[k]}" for k in keys if k == "seed" or config.get(k) not in (None, 0, 0.0))
+        )
     if "epochs" in info:
-        lines.append(f"{info['epochs']} epochs; {info['evaluated_on']} accuracy {100 * info['final_accuracy']:.2f}% "
-                     f"at the last, {100 * info['best_accuracy']:.2f}% at the best (epoch {info['best_epoch']})")
+        lines.append(
+            f"{info['epochs']} epochs; {info['evaluated_on']} accuracy {100 * info['final_accuracy']:.2f}% "
+            f"at the last, {100 * info['best_accuracy']:.2f}% at the best (epoch {info['best_epoch']})"
+        )
         if info.get("test"):
-            lines.append(f"test accuracy {100 * info['test']['accuracy']:.2f}% (last epoch), "
-                         f"{100 * info['best_test']['accuracy']:.2f}% (best epoch)")
+            lines.append(
+                f"test accuracy {100 * info['test']['accuracy']:.2f}% (last epoch), "
+                f"{100 * info['best_test']['accuracy']:.2f}% (best epoch)"
+            )
         if info.get("stopped"):
             lines.append(f"stopped after epoch {info['stopped']['epoch']}: {info['stopped']['reason']}")
     elif "epoch" in info:
@@ -147,6 +188,7 @@ def dataset_lines(rows: list[Any]) -> list[str]:
             lines.append(f"{r.name:<14} {r.train:>7} {r.validation:>7} {r.test:>7}  {r.where}")
     return lines
 
+
 def gradcheck_lines(result: GradCheck, described: dict) -> list[str]:
     """The check as a table for people: per layer, the parameters checked and the largest errors."""
     lines = [
@@ -155,34 +197,46 @@ def gradcheck_lines(result: GradCheck, described: dict) -> list[str]:
         f"{'layer':>5} {'weights checked':>16} {'max rel. error':>15} {'biases checked':>15} {'max rel. error':>15}",
     ]
     for c in result.layers:
-        lines.append(f"{c.layer:>5} {f'{c.weights_checked}/{c.weights_total}':>16} {c.weights_max_rel_error:>15.2e} "
-                     f"{f'{c.biases_checked}/{c.biases_total}':>15} {c.biases_max_rel_error:>15.2e}")
+        lines.append(
+            f"{c.layer:>5} {f'{c.weights_checked}/{c.weights_total}':>16} {c.weights_max_rel_error:>15.2e} "
+            f"{f'{c.biases_checked}/{c.biases_total}':>15} {c.biases_max_rel_error:>15.2e}"
+        )
     verdict, compare = ("PASS", "<=") if result.passed else ("FAIL", ">")
-    lines.append(f"{verdict}: largest relative error {result.max_rel_error:.2e} {compare} tolerance "
-                 f"{result.tolerance:g} (derivatives below {result.floor:.1e} judged against that floor)")
+    lines.append(
+        f"{verdict}: largest relative error {result.max_rel_error:.2e} {compare} tolerance "
+        f"{result.tolerance:g} (derivatives below {result.floor:.1e} judged against that floor)"
+    )
     how = f"extrapolated from the {result.n_checked} checked" if result.extrapolated else "all checked"
-    lines.append(f"Whole gradient: one backprop {1e3 * result.backprop_seconds:.3f} ms; finite differences "
-                 f"2 x {result.n_params} forward passes = {result.finite_difference_seconds:.3f} s ({how}): "
-                 f"backprop is {result.speedup:,.0f}x faster")
+    lines.append(
+        f"Whole gradient: one backprop {1e3 * result.backprop_seconds:.3f} ms; finite differences "
+        f"2 x {result.n_params} forward passes = {result.finite_difference_seconds:.3f} s ({how}): "
+        f"backprop is {result.speedup:,.0f}x faster"
+    )
     return lines
 
 
 def bench_header_lines(p: Plan) -> list[str]:
     blas = "; ".join(
-        f"{b.get('library')} {b.get('version')}" + (f" ({b['architecture']} kernel)" if b.get("architecture") else "")
-        + (f", {b['threads']} threads at most" if b.get("threads") else "") for b in p.environment["blas"]
+        f"{b.get('library')} {b.get('version')}"
+        + (f" ({b['architecture']} kernel)" if b.get("architecture") else "")
+        + (f", {b['threads']} threads at most" if b.get("threads") else "")
+        for b in p.environment["blas"]
     )
-    lines = [f"{list(p.config.sizes)} on {p.dataset.name} ({len(p.dataset.train)} training examples), "
-             f"{p.config.dtype}, eta {p.config.eta}, seed {p.config.seed}, threads {p.config.threads}; "
-             f"medians of {p.repeats} interleaved runs",
-             f"numpy {p.environment['numpy']}, BLAS {blas}; {p.environment['processor']}, {p.environment['cpus']} CPUs"]
+    lines = [
+        f"{list(p.config.sizes)} on {p.dataset.name} ({len(p.dataset.train)} training examples), "
+        f"{p.config.dtype}, eta {p.config.eta}, seed {p.config.seed}, threads {p.config.threads}; "
+        f"medians of {p.repeats} interleaved runs",
+        f"numpy {p.environment['numpy']}, BLAS {blas}; {p.environment['processor']}, {p.environment['cpus']} CPUs",
+    ]
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         if var in os.environ:
             lines.append(f"note: {var}={os.environ[var]} is set and shapes these figures")
     if len(p.environment["blas"]) > 1:
         lines.append("note: more than one BLAS is loaded; together they may oversubscribe the CPUs")
-    lines.append(f"{'batch':>6} {'threads':>7} {'matrix s/epoch':>22} {'loop s/epoch':>22} {'speedup':>8} "
-                 f"{'matrix ex/s':>12} {'loop ex/s':>10} {'floor s':>8} {'x floor':>8} {'max grad diff':>14}")
+    lines.append(
+        f"{'batch':>6} {'threads':>7} {'matrix s/epoch':>22} {'loop s/epoch':>22} {'speedup':>8} "
+        f"{'matrix ex/s':>12} {'loop ex/s':>10} {'floor s':>8} {'x floor':>8} {'max grad diff':>14}"
+    )
     return lines
 
 
@@ -190,10 +244,13 @@ def bench_row(r: dict) -> str:
     def cell(median: float, spread: list[float]) -> str:
         return f"{median:.4f} ({spread[0]:.4f}-{spread[1]:.4f})"
 
-    return (f"{r['mini_batch_size']:>6} {r['blas_threads']:>7} {cell(r['matrix_seconds_per_epoch'], r['matrix_spread']):>22} "
-            f"{cell(r['loop_seconds_per_epoch'], r['loop_spread']):>22} {r['speedup']:>7.1f}x "
-            f"{r['matrix_examples_per_second']:>12.0f} {r['loop_examples_per_second']:>10.0f} "
-            f"{r['floor_seconds_per_epoch']:>8.4f} {r['floor_ratio']:>8.2f} {r['max_grad_diff']:>14.1e}")
+    return (
+        f"{r['mini_batch_size']:>6} {r['blas_threads']:>7} "
+        f"{cell(r['matrix_seconds_per_epoch'], r['matrix_spread']):>22} "
+        f"{cell(r['loop_seconds_per_epoch'], r['loop_spread']):>22} {r['speedup']:>7.1f}x "
+        f"{r['matrix_examples_per_second']:>12.0f} {r['loop_examples_per_second']:>10.0f} "
+        f"{r['floor_seconds_per_epoch']:>8.4f} {r['floor_ratio']:>8.2f} {r['max_grad_diff']:>14.1e}"
+    )
 
 
 def bench_footer_lines(p: Plan) -> list[str]:
@@ -201,26 +258,35 @@ def bench_footer_lines(p: Plan) -> list[str]:
     if p.contended:
         return [f"each epoch timed on {first['examples_timed']} examples; ratio: busy / quiet; (n): BLAS threads"]
     if first["loop_examples_timed"] < n:
-        lines.append(f"loop s/epoch is extrapolated from {first['loop_examples_timed']} examples (whole batches) "
-                     f"to the {n} of an epoch.")
+        lines.append(
+            f"loop s/epoch is extrapolated from {first['loop_examples_timed']} examples (whole batches) "
+            f"to the {n} of an epoch."
+        )
     if first["matrix_examples_timed"] < n:
-        lines.append(f"matrix and floor s/epoch are extrapolated from {first['matrix_examples_timed']} examples (--quick).")
+        lines.append(
+            f"matrix and floor s/epoch are extrapolated from {first['matrix_examples_timed']} examples (--quick)."
+        )
     lines.append(f"peak memory {p.summary()['peak_memory_mb']:.0f} MB")
     return lines
 
 
 def contention_header_lines(p: Plan) -> list[str]:
     """The header of `--contended`'s table."""
-    return [f"{list(p.config.sizes)} on {p.dataset.name}, {p.config.dtype}: the matrix engine's s/epoch on a quiet "
-            f"machine and beside a busy process (a Python loop), medians of {p.repeats}; numpy {p.environment['numpy']}, "
-            f"{p.environment['cpus']} CPUs",
-            f"{'batch':>6} " + " ".join(f"{f'{s} threads':>25}" for s in THREAD_SETTINGS),
-            f"{'':>6} " + " ".join(f"{'(n) quiet   busy  ratio':>25}" for _ in THREAD_SETTINGS)]
+    return [
+        f"{list(p.config.sizes)} on {p.dataset.name}, {p.config.dtype}: the matrix engine's s/epoch on a quiet "
+        f"machine and beside a busy process (a Python loop), medians of {p.repeats}; numpy {p.environment['numpy']}, "
+        f"{p.environment['cpus']} CPUs",
+        f"{'batch':>6} " + " ".join(f"{f'{s} threads':>25}" for s in THREAD_SETTINGS),
+        f"{'':>6} " + " ".join(f"{'(n) quiet   busy  ratio':>25}" for _ in THREAD_SETTINGS),
+    ]
 
 
 def contention_row(r: dict) -> str:
-    cells = [f"({r[str(s)]['blas_threads']}) {r[str(s)]['quiet']:>6.3f} {r[str(s)]['busy']:>6.3f} "
-             f"{r[str(s)]['busy'] / r[str(s)]['quiet']:>5.2f}x" for s in THREAD_SETTINGS]
+    cells = [
+        f"({r[str(s)]['blas_threads']}) {r[str(s)]['quiet']:>6.3f} {r[str(s)]['busy']:>6.3f} "
+        f"{r[str(s)]['busy'] / r[str(s)]['quiet']:>5.2f}x"
+        for s in THREAD_SETTINGS
+    ]
     return f"{r['mini_batch_size']:>6} " + " ".join(f"{c:>25}" for c in cells)
 
 
@@ -232,9 +298,11 @@ def sweep_run_line(done: int, total: int, name: str, outcome: Any) -> str:
     if outcome.final_accuracy is None:
         return head + outcome.status
     when = f"; {outcome.seconds:.1f} s" if outcome.seconds is not None else "; found so"
-    return (head + f"{outcome.status}; {outcome.evaluated_on} accuracy {100 * outcome.final_accuracy:.2f}% after "
-            f"{outcome.epochs} epoch{'s' if outcome.epochs != 1 else ''}, best {100 * outcome.best_accuracy:.2f}% "
-            f"(epoch {outcome.best_epoch}){when}")
+    return (
+        head + f"{outcome.status}; {outcome.evaluated_on} accuracy {100 * outcome.final_accuracy:.2f}% after "
+        f"{outcome.epochs} epoch{'s' if outcome.epochs != 1 else ''}, best {100 * outcome.best_accuracy:.2f}% "
+        f"(epoch {outcome.best_epoch}){when}"
+    )
 
 
 def _spread_text(spread: dict | None) -> str:
@@ -249,26 +317,42 @@ def _spread_text(spread: dict | None) -> str:
 def sweep_lines(summary: dict, folder: Path) -> list[str]:
     """A sweep's summary as a table: a row per grid point, the best marked with *."""
     keys = list(summary["grid"]) or ["seeds"]
-    cells = [[json.dumps(p["values"][k]) if isinstance(p["values"].get(k), (list, dict))
-              else str(p["values"].get(k, ",".join(map(str, summary["seeds"])))) for k in keys]
-             for p in summary["points"]]
+    cells = [
+        [
+            json.dumps(p["values"][k])
+            if isinstance(p["values"].get(k), (list, dict))
+            else str(p["values"].get(k, ",".join(map(str, summary["seeds"]))))
+            for k in keys
+        ]
+        for p in summary["points"]
+    ]
     widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
-    runs = [f"{p['finished']}/{p['runs']}" + (f" ({p['failed']} failed)" if p["failed"] else "") for p in summary["points"]]
+    runs = [
+        f"{p['finished']}/{p['runs']}" + (f" ({p['failed']} failed)" if p["failed"] else "") for p in summary["points"]
+    ]
     run_width = max(4, *map(len, runs))
     final = [_spread_text(p["final_accuracy"]) for p in summary["points"]]
     final_width = max(5, *map(len, final))
     watched = summary["evaluated_on"] or "validation or test"
-    lines = [f"{len(summary['runs'])} runs in {folder}; {watched} accuracy (%), mean ± sd [min–max] over the seeds:",
-             "  " + "  ".join(k.ljust(w) for k, w in zip(keys, widths))
-             + f"  {'runs':<{run_width}}  {'final':<{final_width}}  best"]
+    lines = [
+        f"{len(summary['runs'])} runs in {folder}; {watched} accuracy (%), mean ± sd [min–max] over the seeds:",
+        "  "
+        + "  ".join(k.ljust(w) for k, w in zip(keys, widths))
+        + f"  {'runs':<{run_width}}  {'final':<{final_width}}  best",
+    ]
     for p, c, r, f in zip(summary["points"], cells, runs, final):
-        lines.append(("* " if p["best"] else "  ") + "  ".join(v.ljust(w) for v, w in zip(c, widths))
-                     + f"  {r:<{run_width}}  {f:<{final_width}}  {_spread_text(p['best_accuracy'])}")
+        lines.append(
+            ("* " if p["best"] else "  ")
+            + "  ".join(v.ljust(w) for v, w in zip(c, widths))
+            + f"  {r:<{run_width}}  {f:<{final_width}}  {_spread_text(p['best_accuracy'])}"
+        )
     if summary["best_point"] is not None:
         lines.append("* the best point: the highest mean final accuracy among points whose runs all finished")
     return lines
 
 
 def sweep_stopped_line(signum: int, finished: int, total: int, folder: Path) -> str:
-    return (f"Stopped by {signal.Signals(signum).name}: {finished} of {total} runs have finished and are kept in "
-            f"{folder} (the others keep their last epoch); run the same command again to continue")
+    return (
+        f"Stopped by {signal.Signals(signum).name}: {finished} of {total} runs have finished and are kept in "
+        f"{folder} (the others keep their last epoch); run the same command again to continue"
+    )

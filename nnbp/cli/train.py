@@ -36,8 +36,12 @@ Examples:
 @main.command("train", help=HELP)
 @click.argument("config_path", metavar="CONFIG", required=False, type=click.Path(path_type=Path))
 @config_options
-@click.option("--resume", "resume_dir", type=click.Path(path_type=Path),
-              help="Continue the run in this folder from its last completed epoch (no CONFIG).")
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(path_type=Path),
+    help="Continue the run in this folder from its last completed epoch (no CONFIG).",
+)
 @click.option("--force", is_flag=True, help="Replace a run already in the output folder.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors and the final line.")
 def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet: bool, **options: Any) -> None:
@@ -53,8 +57,7 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
         names = ", ".join("--" + k.replace("_", "-") for k in changed) or "--force"
         raise click.UsageError(f"{names} cannot be changed when resuming; only --epochs can")
     with errors():
-        config = None if config_path is None else build_config(read_config_file(config_path), options,
-                                                               str(config_path))
+        config = None if config_path is None else build_config(read_config_file(config_path), options, str(config_path))
     state: dict[str, Any] = {}
 
     def started(run: Any, dataset: Any) -> None:
@@ -72,8 +75,11 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
         run = state["run"]
         state["progress"].end_epoch()
         if not quiet:
-            click.echo(text.epoch_line(result, run.config.epochs, run.history.evaluated_on,
-                                       run.config.eta_schedule is not None))
+            click.echo(
+                text.epoch_line(
+                    result, run.config.epochs, run.history.evaluated_on, run.config.eta_schedule is not None
+                )
+            )
         state["stop"].check()
 
     def on_batch(m: int) -> None:
@@ -82,9 +88,15 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
 
     with ExitStack() as stack, errors():
         try:
-            history = train_run(config, resume=resume_dir, epochs=options["epochs"] if resume_dir else None,
-                                force=force, fetch=fetcher(quiet), source=str(config_path),
-                                callbacks=Callbacks(started=started, batch=on_batch, epoch=on_epoch))
+            history = train_run(
+                config,
+                resume=resume_dir,
+                epochs=options["epochs"] if resume_dir else None,
+                force=force,
+                fetch=fetcher(quiet),
+                source=str(config_path),
+                callbacks=Callbacks(started=started, batch=on_batch, epoch=on_epoch),
+            )
         except Stopped as stopped:
             run = state["run"]
             click.echo(text.stopped_line(stopped.signum, run.folder.path, len(run.history.epochs)), err=True)

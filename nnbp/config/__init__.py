@@ -1,6 +1,6 @@
 """Configuration: `TrainConfig` (every key with its parser and help), and reading it from YAML.
 
-    config = build_config(read_config_file(path), {"eta": "0.5"}, str(path))
+config = build_config(read_config_file(path), {"eta": "0.5"}, str(path))
 """
 
 from nnbp.config.files import read_config_file

@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from nnbp.activations import ACTIVATIONS
 from nnbp.errors import NnbpError
@@ -76,8 +77,11 @@ def number(value: Any, where: str) -> float:
 
 def finite_number(value: Any, where: str) -> float:
     """A finite number as JSON holds it: an int or a float, never a bool or text."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or (isinstance(value, float) and not math.isfinite(value)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not math.isfinite(value))
+    ):
         raise NnbpError(f"{where}: {shown(value, 40)} is not a finite number")
     return value
 
@@ -173,8 +177,10 @@ def eta_schedule(value: Any, where: str) -> EtaSchedule | None:
         raise NnbpError(f"{where}: {shown(value)} is not a mapping such as {{patience: 10, factor: 0.5}}")
     unknown = [str(k)[:40] for k in value if k not in SCHEDULE_FIELDS]
     if unknown:
-        raise NnbpError(f"{where}: {unknown[0]}: unknown field{close_match(unknown[0], SCHEDULE_FIELDS)}; "
-                        f"the fields are {', '.join(SCHEDULE_FIELDS)}")
+        raise NnbpError(
+            f"{where}: {unknown[0]}: unknown field{close_match(unknown[0], SCHEDULE_FIELDS)}; "
+            f"the fields are {', '.join(SCHEDULE_FIELDS)}"
+        )
     if "patience" not in value:
         raise NnbpError(f"{where}: needs patience, the epochs without improvement before η is lowered")
     return EtaSchedule(
@@ -191,8 +197,7 @@ def threads(value: Any, where: str) -> str | int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_THREADS:
-        raise NnbpError(f"{where}: {shown(value, 40)} is not auto, all, or a number of threads from 1 "
-                        f"to {MAX_THREADS}")
+        raise NnbpError(f"{where}: {shown(value, 40)} is not auto, all, or a number of threads from 1 to {MAX_THREADS}")
     return value
 
 
@@ -268,7 +273,14 @@ class Key:
     short: str | None = None  # a one-letter option, e.g. -o
 
 
-def key(default: Any, help: str, parse: Parser, metavar: str, from_text: Callable[[str], Any] = identity,
-        default_text: str | None = None, short: str | None = None) -> Any:
+def key(
+    default: Any,
+    help: str,
+    parse: Parser,
+    metavar: str,
+    from_text: Callable[[str], Any] = identity,
+    default_text: str | None = None,
+    short: str | None = None,
+) -> Any:
     """A dataclass field carrying its `Key` in its metadata."""
     return field(default=default, metadata={"key": Key(help, parse, metavar, from_text, default_text, short)})

@@ -8,9 +8,10 @@ all made from these fields.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nnbp.activations import ACTIVATIONS
 from nnbp.config import keys as k
@@ -30,8 +31,9 @@ class TrainConfig:
     """
 
     # the book's network: 784 pixels, 30 hidden neurons, 10 digits
-    sizes: tuple[int, ...] = key((784, 30, 10), "layer sizes, input first", k.sizes, "N,N,...",
-                                 k.list_text(k.int_text), "784,30,10")
+    sizes: tuple[int, ...] = key(
+        (784, 30, 10), "layer sizes, input first", k.sizes, "N,N,...", k.list_text(k.int_text), "784,30,10"
+    )
     # the book's η for this network and the quadratic cost
     eta: float = key(3.0, "learning rate η, > 0", k.eta, "ETA")
     # the book trains for 30 epochs
@@ -41,53 +43,88 @@ class TrainConfig:
     # one Generator behind initialisation and shuffling: same seed, bit-identical weights
     seed: int = key(0, "seeds initialisation and shuffling", k.seed, "N", k.int_text)
     # ships inside the package: a first run needs no network
-    dataset: str = key("mnist-sample", "mnist-sample, mnist, fashion-mnist, or a path to a Keras-layout "
-                       ".npz, Nielsen's mnist.pkl.gz or a folder of IDX files", k.text, "NAME|PATH")
+    dataset: str = key(
+        "mnist-sample",
+        "mnist-sample, mnist, fashion-mnist, or a path to a Keras-layout "
+        ".npz, Nielsen's mnist.pkl.gz or a folder of IDX files",
+        k.text,
+        "NAME|PATH",
+    )
     # the book holds out MNIST's last 10,000 training images; a dataset without a default holds out none
-    validation_size: int | None = key(None, "training examples held out to watch while training",
-                                      k.validation_size, "N", k.int_text, "10000 for mnist and fashion-mnist, else 0")
+    validation_size: int | None = key(
+        None,
+        "training examples held out to watch while training",
+        k.validation_size,
+        "N",
+        k.int_text,
+        "10000 for mnist and fashion-mnist, else 0",
+    )
     # the fast engine; `loop` is the chapter's per-example algorithm, for comparison
-    engine: str = key("matrix", "matrix (whole mini-batch at once) or loop (one example at a time)",
-                      k.choice(ENGINES), "|".join(ENGINES))
+    engine: str = key(
+        "matrix",
+        "matrix (whole mini-batch at once) or loop (one example at a time)",
+        k.choice(ENGINES),
+        "|".join(ENGINES),
+    )
     # the chapter's arithmetic; float32 is faster and accurate enough to train
     dtype: str = key("float64", "float64 or float32", k.choice(DTYPES), "|".join(DTYPES))
     # a rule on the size of a step's products: one thread where a second would not pay (nnbp.system.blas)
-    threads: str | int = key("auto", "BLAS threads: auto (from the size of a step's products), all, or a number",
-                             k.threads, "auto|all|N")
+    threads: str | int = key(
+        "auto", "BLAS threads: auto (from the size of a step's products), all, or a number", k.threads, "auto|all|N"
+    )
     # the book's neuron; a list gives one per non-input layer
     activation: str | tuple[str, ...] = key(
-        "sigmoid", f"{', '.join(ACTIVATIONS)} (softmax: output only); one name, or one per non-input layer",
-        k.activation, "NAME[,NAME...]", k.list_text(k.identity))
+        "sigmoid",
+        f"{', '.join(ACTIVATIONS)} (softmax: output only); one name, or one per non-input layer",
+        k.activation,
+        "NAME[,NAME...]",
+        k.list_text(k.identity),
+    )
     # the chapter's cost
-    cost: str = key("quadratic", "quadratic, cross-entropy (sigmoid outputs) or log-likelihood (softmax outputs)",
-                    k.choice(tuple(COSTS)), "|".join(COSTS))
+    cost: str = key(
+        "quadratic",
+        "quadratic, cross-entropy (sigmoid outputs) or log-likelihood (softmax outputs)",
+        k.choice(tuple(COSTS)),
+        "|".join(COSTS),
+    )
     # the book's N(0, 1) weights; `scaled` is chapter 3's N(0, 1/n_in)
     init: str = key("normal", "normal: weights N(0, 1); scaled: N(0, 1/n_in)", k.choice(INITS), "|".join(INITS))
     # 0 is the chapter's unregularised SGD
     lmbda: float = key(0.0, "L2 regularisation λ ≥ 0 (chapter 3)", k.lmbda, "LAMBDA", default_text="0")
     # 0 is plain gradient descent
-    momentum: float = key(0.0, "momentum μ, 0 ≤ μ < 1: v → μv − η∇C, w → w + v (chapter 3)", k.momentum, "MU",
-                          default_text="0")
+    momentum: float = key(
+        0.0, "momentum μ, 0 ≤ μ < 1: v → μv − η∇C, w → w + v (chapter 3)", k.momentum, "MU", default_text="0"
+    )
     # off: the book trains for a fixed number of epochs
     eta_schedule: EtaSchedule | None = key(
-        None, "{patience: N, factor: 0.5, stop_fraction: 1/128}: multiply η by factor after N epochs without "
-        "improvement, stop below stop_fraction of its start", k.eta_schedule, "patience=N[,factor=F,...]",
-        k.schedule_text, "none: η constant")
+        None,
+        "{patience: N, factor: 0.5, stop_fraction: 1/128}: multiply η by factor after N epochs without "
+        "improvement, stop below stop_fraction of its start",
+        k.eta_schedule,
+        "patience=N[,factor=F,...]",
+        k.schedule_text,
+        "none: η constant",
+    )
     # off: the book trains for a fixed number of epochs
-    early_stopping: int | None = key(None, "stop after this many epochs without improvement", k.optional_count, "N",
-                                     k.optional_int_text, "none")
+    early_stopping: int | None = key(
+        None, "stop after this many epochs without improvement", k.optional_count, "N", k.optional_int_text, "none"
+    )
     # all: chapter 1 trains on every training example; chapter 3's overfitting runs use 1,000
-    train_size: int | None = key(None, "train on the first N training examples", k.optional_count, "N",
-                                 k.optional_int_text, "all")
+    train_size: int | None = key(
+        None, "train on the first N training examples", k.optional_count, "N", k.optional_int_text, "all"
+    )
     # off: one more pass over the training data per epoch
-    monitor_training: bool = key(False, "also record each epoch's cost and accuracy on the training data",
-                                 k.flag, "", k.flag_text)
+    monitor_training: bool = key(
+        False, "also record each epoch's cost and accuracy on the training data", k.flag, "", k.flag_text
+    )
     # off: recording costs time at small mini-batches
-    diagnostics: bool = key(False, "record per-layer mean |δ|, gradient norms, saturation and near-zero inputs",
-                            k.flag, "", k.flag_text)
+    diagnostics: bool = key(
+        False, "record per-layer mean |δ|, gradient norms, saturation and near-zero inputs", k.flag, "", k.flag_text
+    )
     # None: runs/<config file's name> from the command line, runs/<dataset's name> from Python
-    output: str | None = key(None, "folder the run writes to", k.optional_text, "DIR",
-                             default_text="runs/<config file's name>", short="-o")
+    output: str | None = key(
+        None, "folder the run writes to", k.optional_text, "DIR", default_text="runs/<config file's name>", short="-o"
+    )
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -113,15 +150,18 @@ class TrainConfig:
 KEYS: dict[str, Key] = {f.name: f.metadata["key"] for f in fields(TrainConfig)}
 
 
-def check_combination(sizes: tuple[int, ...], activation: str | tuple[str, ...], cost: str,
-                      where: Callable[[str], str]) -> None:
+def check_combination(
+    sizes: tuple[int, ...], activation: str | tuple[str, ...], cost: str, where: Callable[[str], str]
+) -> None:
     """Activations that fit the layers, and a cost that fits the output activation (each value already
     parsed); `where(key)` names the key in an error."""
     n_layers = len(sizes) - 1
     names = (activation,) * n_layers if isinstance(activation, str) else activation
     if len(names) != n_layers:
-        raise NnbpError(f"{where('activation')}: {len(names)} activations for {n_layers} layers "
-                        f"(sizes {list(sizes)}); give one per non-input layer, or a single name")
+        raise NnbpError(
+            f"{where('activation')}: {len(names)} activations for {n_layers} layers "
+            f"(sizes {list(sizes)}); give one per non-input layer, or a single name"
+        )
     sigmas = tuple(ACTIVATIONS[name] for name in names)
     problem = check_layers(sigmas, COSTS[cost])
     if problem:
@@ -158,10 +198,13 @@ def unknown_keys(names: list[Any], where: str) -> None:
     """Refuse keys that are not config keys: every one named, each with a close match if there is one."""
     unknown = [str(name)[:60] for name in names if not isinstance(name, str) or name not in KEYS]
     if unknown:
-        described = ", ".join(f"{name!r}" + (f" (did you mean {nearest(name, KEYS)!r}?)" if nearest(name, KEYS) else "")
-                              for name in unknown)
-        raise NnbpError(f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {described}; the keys are "
-                        f"{', '.join(KEYS)}")
+        described = ", ".join(
+            f"{name!r}" + (f" (did you mean {nearest(name, KEYS)!r}?)" if nearest(name, KEYS) else "")
+            for name in unknown
+        )
+        raise NnbpError(
+            f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {described}; the keys are {', '.join(KEYS)}"
+        )
 
 
 def build_config(file_values: dict[str, Any], options: dict[str, Any], source: str) -> TrainConfig:
@@ -171,8 +214,10 @@ def build_config(file_values: dict[str, Any], options: dict[str, Any], source: s
     Without an `output`, a run goes to runs/<the config file's name without its suffix>.
     """
     if "sweep" in file_values:
-        raise NnbpError(f"{source}: sweep: this file describes a sweep; run it with nnbp sweep {source}, "
-                        "or train one of its runs by that run's config.yaml")
+        raise NnbpError(
+            f"{source}: sweep: this file describes a sweep; run it with nnbp sweep {source}, "
+            "or train one of its runs by that run's config.yaml"
+        )
     unknown_keys(list(file_values), source)
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
@@ -187,6 +232,8 @@ def build_config(file_values: dict[str, Any], options: dict[str, Any], source: s
     if values.get("output") is None:
         values["output"] = str(Path("runs") / Path(source).stem)
     defaults = TrainConfig.__dataclass_fields__
-    check_combination(*(values.get(name, defaults[name].default) for name in ("sizes", "activation", "cost")),
-                      lambda name: origin.get(name, f"{source}: {name}"))
+    check_combination(
+        *(values.get(name, defaults[name].default) for name in ("sizes", "activation", "cost")),
+        lambda name: origin.get(name, f"{source}: {name}"),
+    )
     return TrainConfig(**values)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 
 from nnbp.data.dataset import Dataset, check_hold_out, hold_out
 from nnbp.data.formats import IDX_FILES, find_idx_file, idx_length, load_idx_folder, load_npz, load_pickle
@@ -28,16 +28,24 @@ DIGITS = tuple(str(d) for d in range(10))
 CLASS_NAMES = {  # Fashion-MNIST's labels as Zalando Research publishes them
     "mnist-sample": DIGITS,
     "mnist": DIGITS,
-    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                      "Ankle boot"),
+    "fashion-mnist": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
 }
 
 Fetch = Callable[[str, Path], Path]  # fetch(name, folder) downloads `name` into `folder`
 
 
-def load_dataset(
-    name_or_path: str, validation_size: int | None = None, fetch: Fetch | None = None
-) -> Dataset:
+def load_dataset(name_or_path: str, validation_size: int | None = None, fetch: Fetch | None = None) -> Dataset:
     """A dataset by name or path, with the last `validation_size` training examples held out.
 
     `validation_size=None` means the dataset's default: 10,000 for MNIST and Fashion-MNIST, 0 for
@@ -49,8 +57,7 @@ def load_dataset(
     if dataset.validation is not None:
         if validation_size:
             raise NnbpError(
-                f"validation_size: {name_or_path!r} carries its own validation split; "
-                "leave validation_size out"
+                f"validation_size: {name_or_path!r} carries its own validation split; leave validation_size out"
             )
         return dataset
     if validation_size is None:
@@ -83,9 +90,7 @@ def _load(name_or_path: str, fetch: Fetch | None) -> Dataset:
         return load_idx_folder(path, name=name_or_path)
     if not exists:
         known = ", ".join([*EMBEDDED, *LOCAL])
-        raise NnbpError(
-            f"dataset: {shown!r} is neither a known dataset ({known}) nor an existing file or folder"
-        )
+        raise NnbpError(f"dataset: {shown!r} is neither a known dataset ({known}) nor an existing file or folder")
     if path.name.endswith((".pkl", ".pkl.gz")):
         return load_pickle(path, name=name_or_path)
     return load_npz(path, name=name_or_path)

@@ -88,5 +88,8 @@ def about(dataset: Dataset) -> dict:
     stored pixels to inputs, the class names, and the mean and spread of the training examples'
     mean input (so an input unlike them can be noticed)."""
     means = dataset.train.images.mean(axis=1) * dataset.scale
-    return {"input_scale": dataset.scale, "class_names": list(dataset.class_names) if dataset.class_names else None,
-            "input_stats": {"mean": float(means.mean()), "std": float(means.std())}}
+    return {
+        "input_scale": dataset.scale,
+        "class_names": list(dataset.class_names) if dataset.class_names else None,
+        "input_stats": {"mean": float(means.mean()), "std": float(means.std())},
+    }

@@ -20,10 +20,11 @@ import tempfile
 import urllib.error
 import urllib.request
 import zlib
-from contextlib import nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any
 
 from nnbp.errors import NnbpError
 
@@ -57,18 +58,26 @@ REMOTE = {
             "http://yann.lecun.com/exdb/mnist/",
         ),
         (
-            RemoteFile("train-images-idx3-ubyte.gz",
-                       "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-                       "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-            RemoteFile("train-labels-idx1-ubyte.gz",
-                       "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-                       "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-            RemoteFile("t10k-images-idx3-ubyte.gz",
-                       "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-                       "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-            RemoteFile("t10k-labels-idx1-ubyte.gz",
-                       "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-                       "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+            RemoteFile(
+                "train-images-idx3-ubyte.gz",
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            ),
+            RemoteFile(
+                "train-labels-idx1-ubyte.gz",
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            ),
+            RemoteFile(
+                "t10k-images-idx3-ubyte.gz",
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            ),
+            RemoteFile(
+                "t10k-labels-idx1-ubyte.gz",
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            ),
         ),
     ),
     "fashion-mnist": RemoteDataset(
@@ -78,24 +87,32 @@ REMOTE = {
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
         ),
         (
-            RemoteFile("train-images-idx3-ubyte.gz",
-                       "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-                       "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-            RemoteFile("train-labels-idx1-ubyte.gz",
-                       "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-                       "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-            RemoteFile("t10k-images-idx3-ubyte.gz",
-                       "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-                       "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-            RemoteFile("t10k-labels-idx1-ubyte.gz",
-                       "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-                       "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+            RemoteFile(
+                "train-images-idx3-ubyte.gz",
+                "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            ),
+            RemoteFile(
+                "train-labels-idx1-ubyte.gz",
+                "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            ),
+            RemoteFile(
+                "t10k-images-idx3-ubyte.gz",
+                "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            ),
+            RemoteFile(
+                "t10k-labels-idx1-ubyte.gz",
+                "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            ),
         ),
     ),
 }
 
 # progress(file name, total bytes or None) gives a context manager with .update(n_bytes), e.g. tqdm
-Progress = Callable[[str, "int | None"], ContextManager[Any]]
+Progress = Callable[[str, "int | None"], AbstractContextManager[Any]]
 
 
 class _Silent:
@@ -130,7 +147,7 @@ def _download(url: str, destination: Path, remote: RemoteFile, progress: Progres
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             received = 0
-            with (progress(remote.name, total) if progress else nullcontext(_Silent())) as bar:
+            with progress(remote.name, total) if progress else nullcontext(_Silent()) as bar:
                 while chunk := response.read(CHUNK):
                     out.write(chunk)
                     received += len(chunk)
@@ -161,7 +178,9 @@ def fetch(
         created = [p for p in [folder, *folder.parents] if not p.exists()]
         folder.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as e:
-        raise NnbpError(f"{str(folder)[:200]}: cannot create the data folder ({getattr(e, 'strerror', None) or e})") from None
+        raise NnbpError(
+            f"{str(folder)[:200]}: cannot create the data folder ({getattr(e, 'strerror', None) or e})"
+        ) from None
     try:
         _fetch_files(dataset, folder, progress, timeout)
     except BaseException:
@@ -190,7 +209,8 @@ def _fetch_files(dataset: RemoteDataset, folder: Path, progress: Progress | None
         else:
             files = ", ".join(f.name for f in dataset.files)
             raise NnbpError(
-                f"could not download {dataset.name}: " + "; ".join(failures)
+                f"could not download {dataset.name}: "
+                + "; ".join(failures)
                 + f". Without a network, place {files} (gzipped or not) in {folder}"
             )
 

@@ -19,8 +19,8 @@ import numpy as np
 from nnbp.data.dataset import Dataset, Split
 from nnbp.data.pickled import read_nielsen_pickle
 from nnbp.errors import NnbpError
-from nnbp.system.safeio import read_into, read_npz
 from nnbp.system.memory import describe, memory_limit
+from nnbp.system.safeio import read_into, read_npz
 
 Array = np.ndarray
 
@@ -40,10 +40,7 @@ def load_npz(path: Path, name: str | None = None) -> Dataset:
     train = _check_split(path, "train", arrays["x_train"], arrays["y_train"])
     test = _check_split(path, "test", arrays["x_test"], arrays["y_test"])
     if train.images.shape[1] != test.images.shape[1]:
-        raise NnbpError(
-            f"{path}: x_train has {train.images.shape[1]} pixels per image, x_test "
-            f"{test.images.shape[1]}"
-        )
+        raise NnbpError(f"{path}: x_train has {train.images.shape[1]} pixels per image, x_test {test.images.shape[1]}")
     if train.images.dtype != test.images.dtype:
         raise NnbpError(f"{path}: x_train is {train.images.dtype}, x_test {test.images.dtype}")
     scale = 1 / 255 if train.images.dtype == np.uint8 else 1.0
@@ -52,19 +49,31 @@ def load_npz(path: Path, name: str | None = None) -> Dataset:
         raise NnbpError(f"{path}: the labels name only one class; need at least 2")
     names = arrays.get("class_names")
     if names is not None:
-        if names.ndim != 1 or names.dtype.kind != "U" or len(names) < n_classes or len(names) > MAX_CLASSES \
-                or any(not 0 < len(n) <= 100 for n in names.tolist()):
-            raise NnbpError(f"{path}: class_names is not one name (1 to 100 characters) for each of the "
-                            f"{n_classes} classes")
+        if (
+            names.ndim != 1
+            or names.dtype.kind != "U"
+            or len(names) < n_classes
+            or len(names) > MAX_CLASSES
+            or any(not 0 < len(n) <= 100 for n in names.tolist())
+        ):
+            raise NnbpError(
+                f"{path}: class_names is not one name (1 to 100 characters) for each of the {n_classes} classes"
+            )
         n_classes = len(names)
-    return Dataset(name or str(path), train, test, n_classes, scale,
-                   class_names=None if names is None else tuple(names.tolist()))
+    return Dataset(
+        name or str(path), train, test, n_classes, scale, class_names=None if names is None else tuple(names.tolist())
+    )
 
 
 def _read_npz(path: Path, keys: tuple[str, ...]) -> dict[str, Array]:
     """The named arrays of a dataset `.npz` (and its class_names, if it has them)."""
-    return read_npz(path, "an .npz dataset (x_train, y_train, x_test, y_test)", keys, optional=["class_names"],
-                    max_bytes=memory_limit())
+    return read_npz(
+        path,
+        "an .npz dataset (x_train, y_train, x_test, y_test)",
+        keys,
+        optional=["class_names"],
+        max_bytes=memory_limit(),
+    )
 
 
 def _check_split(path: Path, split: str, images: Array, labels: Array) -> Split:
@@ -107,29 +116,32 @@ def read_idx(path: Path, kind: str) -> Array:
                 raise NnbpError(f"{path}: ends inside the IDX header")
             magic = struct.unpack(">I", header)[0]
             if magic != IDX_MAGIC[kind]:
-                raise NnbpError(
-                    f"{path}: magic number {magic} is not {IDX_MAGIC[kind]} (IDX {kind}, uint8)"
-                )
+                raise NnbpError(f"{path}: magic number {magic} is not {IDX_MAGIC[kind]} (IDX {kind}, uint8)")
             ndim = header[3]
             dims_bytes = f.read(4 * ndim)
             if len(dims_bytes) < 4 * ndim:
                 raise NnbpError(f"{path}: ends inside the IDX header")
             dims = struct.unpack(f">{ndim}I", dims_bytes)
-            if ndim != (3 if kind == "images" else 1) or (kind == "images" and (dims[0] == 0 or dims[1] * dims[2] == 0)):
-                raise NnbpError(f"{path}: holds {kind} of shape {dims}; expected {'(N, rows, columns)' if kind == 'images' else '(N,)'}")
+            if ndim != (3 if kind == "images" else 1) or (
+                kind == "images" and (dims[0] == 0 or dims[1] * dims[2] == 0)
+            ):
+                expected = "(N, rows, columns)" if kind == "images" else "(N,)"
+                raise NnbpError(f"{path}: holds {kind} of shape {dims}; expected {expected}")
             size = int(np.prod(dims, dtype=object))
             if size > memory_limit():
-                raise NnbpError(f"{path}: its header promises {size:,} bytes, more than the memory limit "
-                                f"{describe(memory_limit())} (set NNBP_MAX_MEMORY to raise it)")
+                raise NnbpError(
+                    f"{path}: its header promises {size:,} bytes, more than the memory limit "
+                    f"{describe(memory_limit())} (set NNBP_MAX_MEMORY to raise it)"
+                )
             if path.suffix != ".gz" and size != path.stat().st_size - 4 - 4 * ndim:
-                raise NnbpError(f"{path}: its header promises {size:,} bytes but the file holds "
-                                f"{path.stat().st_size - 4 - 4 * ndim:,}")
+                raise NnbpError(
+                    f"{path}: its header promises {size:,} bytes but the file holds "
+                    f"{path.stat().st_size - 4 - 4 * ndim:,}"
+                )
             data = np.empty(dims, dtype=np.uint8)
             n_read = read_into(f, memoryview(data).cast("B"))
             if n_read < data.size:
-                raise NnbpError(
-                    f"{path}: ends early: {n_read} of the {data.size} bytes its header promises"
-                )
+                raise NnbpError(f"{path}: ends early: {n_read} of the {data.size} bytes its header promises")
             if f.read(1):
                 raise NnbpError(f"{path}: has data past the {data.size} bytes its header promises")
     except NnbpError:
@@ -180,13 +192,10 @@ def load_idx_folder(folder: Path, name: str | None = None, n_classes: int | None
             raise NnbpError(f"{label_path}: labels have {labels.ndim} dimensions; expected 1")
         if len(images) != len(labels):
             raise NnbpError(
-                f"{folder}: {image_path.name} holds {len(images)} images but "
-                f"{label_path.name} {len(labels)} labels"
+                f"{folder}: {image_path.name} holds {len(images)} images but {label_path.name} {len(labels)} labels"
             )
         if n_classes is not None and len(labels) and labels.max() >= n_classes:
-            raise NnbpError(
-                f"{label_path}: holds the label {labels.max()}; expected 0 … {n_classes - 1}"
-            )
+            raise NnbpError(f"{label_path}: holds the label {labels.max()}; expected 0 … {n_classes - 1}")
         splits[split] = Split(images.reshape(len(images), -1), labels.astype(np.intp))
     train, test = splits["train"], splits["test"]
     if train.images.shape[1] != test.images.shape[1]:
@@ -203,8 +212,10 @@ def load_pickle(path: Path, name: str | None = None) -> Dataset:
 
     The float32 pixels are multiples of 1/256 there; they are kept as exact uint8 with scale 1/256.
     """
-    splits = [_check_split(path, part, x, y)
-              for part, (x, y) in zip(("train", "validation", "test"), read_nielsen_pickle(path))]
+    splits = [
+        _check_split(path, part, x, y)
+        for part, (x, y) in zip(("train", "validation", "test"), read_nielsen_pickle(path))
+    ]
     if len({s.images.shape[1] for s in splits}) != 1:
         raise NnbpError(f"{path}: the three splits' images differ in size")
     scale = 1.0

@@ -17,8 +17,8 @@ from typing import BinaryIO
 import numpy as np
 
 from nnbp.errors import NnbpError
-from nnbp.system.safeio import read_npz
 from nnbp.system.memory import describe, memory_limit
+from nnbp.system.safeio import read_npz
 
 Array = np.ndarray
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -56,8 +56,9 @@ def read_examples(source: str) -> list[Example]:
         with open(path, "rb") as f:
             return _stack(source, _read_npy(f, source))
     if suffix == ".npz":
-        arrays = read_npz(path, "an .npz of examples (x_test or x)", [], optional=["x_test", "x"],
-                          max_bytes=memory_limit())
+        arrays = read_npz(
+            path, "an .npz of examples (x_test or x)", [], optional=["x_test", "x"], max_bytes=memory_limit()
+        )
         if not arrays:
             raise NnbpError(f"{path}: holds neither an x_test nor an x array")
         return _stack(source, arrays.get("x_test", arrays.get("x")))
@@ -73,8 +74,10 @@ def read_picture(path: Path) -> Array:
     try:
         with Image.open(path) as picture:
             if picture.width * picture.height > MAX_PICTURE_PIXELS:
-                raise NnbpError(f"{path}: {picture.width} × {picture.height} pixels is more than a digit needs "
-                                f"(at most {MAX_PICTURE_PIXELS:,})")
+                raise NnbpError(
+                    f"{path}: {picture.width} × {picture.height} pixels is more than a digit needs "
+                    f"(at most {MAX_PICTURE_PIXELS:,})"
+                )
             if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
                 white = Image.new("RGBA", picture.size, "white")
                 picture = Image.alpha_composite(white, picture.convert("RGBA"))
@@ -108,8 +111,10 @@ def _read_npy(f: BinaryIO, name: str) -> Array:
 def _stack(name: str, array: Array) -> list[Example]:
     """An array of one example ((n,) or (h, w)) or a stack of them ((N, n) or (N, h, w))."""
     if array.dtype.kind not in "uif" or array.ndim not in (1, 2, 3) or array.size == 0:
-        raise NnbpError(f"{name}: an array of shape {array.shape} and dtype {array.dtype}; expected numbers shaped "
-                        "(n,), (28, 28), (N, n) or (N, 28, 28)")
+        raise NnbpError(
+            f"{name}: an array of shape {array.shape} and dtype {array.dtype}; expected numbers shaped "
+            "(n,), (28, 28), (N, n) or (N, 28, 28)"
+        )
     if array.dtype.kind == "f" and not (np.isfinite(array).all() and 0 <= array.min() and array.max() <= 1):
         raise NnbpError(f"{name}: float inputs must lie in [0, 1] (integers are taken as pixels 0–255)")
     if array.dtype.kind in "ui" and (array.min() < 0 or array.max() > 255):

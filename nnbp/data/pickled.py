@@ -64,8 +64,12 @@ class _DtypeStub:
         self.spec, self.dtype = spec, np.dtype(spec)
 
     def __setstate__(self, state: Any) -> None:
-        if not (isinstance(state, tuple) and len(state) >= 2 and state[1] in ("<", ">", "|", "=")
-                and all(part is None for part in state[2:5])):
+        if not (
+            isinstance(state, tuple)
+            and len(state) >= 2
+            and state[1] in ("<", ">", "|", "=")
+            and all(part is None for part in state[2:5])
+        ):
             raise _Refused("a dtype's pickled state is not a plain number type's")
         self.dtype = np.dtype(self.spec).newbyteorder(state[1]) if state[1] in "<>" else np.dtype(self.spec)
 
@@ -131,8 +135,13 @@ def read_nielsen_pickle(path: Path) -> list[tuple[Array, Array]]:
         raise NnbpError(f"{path}: refused: it claims more memory than this machine has") from None
     except Exception as e:  # the unpickler and gzip raise many kinds on corrupt bytes; all mean "bad file"
         raise NnbpError(f"{path}: not a readable mnist.pkl.gz ({type(e).__name__}: {str(e)[:200]})") from None
-    if not (isinstance(data, tuple) and len(data) == 3 and all(
+    if not (
+        isinstance(data, tuple)
+        and len(data) == 3
+        and all(
             isinstance(s, tuple) and len(s) == 2 and all(isinstance(a, _ArrayStub) and a.array is not None for a in s)
-            for s in data)):
+            for s in data
+        )
+    ):
         raise NnbpError(f"{path}: expected (training, validation, test) pairs of numpy arrays (images, labels)")
     return [(x.array, y.array) for x, y in data]

@@ -12,5 +12,18 @@ from nnbp.run.prediction import predict_files
 from nnbp.run.run import Callbacks, Run, train
 from nnbp.run.weights import load_weights, save_weights
 
-__all__ = ["Callbacks", "History", "Run", "RunFolder", "check_fits", "check_gradient", "describe_weights",
-           "evaluate_weights", "load_weights", "predict_files", "read_history", "save_weights", "train"]
+__all__ = [
+    "Callbacks",
+    "History",
+    "Run",
+    "RunFolder",
+    "check_fits",
+    "check_gradient",
+    "describe_weights",
+    "evaluate_weights",
+    "load_weights",
+    "predict_files",
+    "read_history",
+    "save_weights",
+    "train",
+]

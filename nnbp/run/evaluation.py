@@ -34,8 +34,9 @@ def test_figures(network: Network, dataset: Dataset, history: History, epoch: in
     return {"cost": e.cost, "correct": e.correct, "total": e.total, "accuracy": e.accuracy}
 
 
-def evaluate_weights(path: Path, dataset: str | None = None, fetch: Fetch | None = None,
-                     threads: str | int = "auto") -> tuple[Evaluation, Dataset]:
+def evaluate_weights(
+    path: Path, dataset: str | None = None, fetch: Fetch | None = None, threads: str | int = "auto"
+) -> tuple[Evaluation, Dataset]:
     """Saved weights on the test split of `dataset`, or of the dataset they were trained on."""
     network, meta = load_weights(path)
     recorded = meta.get("config")
@@ -53,20 +54,36 @@ def describe_weights(path: Path) -> dict:
     network, meta = load_weights(path)
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     checkpoint = meta.get("checkpoint") if isinstance(meta.get("checkpoint"), dict) else {}
-    history = History.from_dict(checkpoint["history"], f"{path}: meta: checkpoint: history") \
-        if "history" in checkpoint else None
+    history = (
+        History.from_dict(checkpoint["history"], f"{path}: meta: checkpoint: history")
+        if "history" in checkpoint
+        else None
+    )
     info = {
-        "file": str(path), "nnbp": meta.get("nnbp"), "sizes": network.sizes,
-        "activation": [s.name for s in network.sigmas], "cost": network.cost.name,
+        "file": str(path),
+        "nnbp": meta.get("nnbp"),
+        "sizes": network.sizes,
+        "activation": [s.name for s in network.sigmas],
+        "cost": network.cost.name,
         "parameters": sum(w.size + b.size for w, b in zip(network.weights, network.biases)),
-        "dtype": network.dtype.name, "dataset": config.get("dataset"), "class_names": meta.get("class_names"),
-        "input_scale": meta["input_scale"], "config": config or None,
+        "dtype": network.dtype.name,
+        "dataset": config.get("dataset"),
+        "class_names": meta.get("class_names"),
+        "input_scale": meta["input_scale"],
+        "config": config or None,
     }
     if history is not None and history.epochs:
         last, best = history.epochs[-1], history.best
-        info.update(epochs=len(history.epochs), evaluated_on=history.evaluated_on, final_accuracy=last.accuracy,
-                    best_epoch=best.epoch, best_accuracy=best.accuracy, test=history.test,
-                    best_test=history.best_test, stopped=history.stopped)
+        info.update(
+            epochs=len(history.epochs),
+            evaluated_on=history.evaluated_on,
+            final_accuracy=last.accuracy,
+            best_epoch=best.epoch,
+            best_accuracy=best.accuracy,
+            test=history.test,
+            best_test=history.best_test,
+            stopped=history.stopped,
+        )
     elif "epoch" in meta:  # best.npz: the network of one epoch
         info.update(epoch=meta["epoch"])
     return info

@@ -12,9 +12,10 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import yaml
@@ -22,12 +23,11 @@ import yaml
 from nnbp import __version__
 from nnbp.config import TrainConfig, build_config
 from nnbp.errors import NnbpError
-from nnbp.network import Gradient
-from nnbp.system.safeio import read_npz, remove_temporary_files, write_atomic, write_json_atomic
-from nnbp.system.memory import memory_limit
-from nnbp.network import Network
+from nnbp.network import Gradient, Network
 from nnbp.run.history import History
 from nnbp.run.weights import load_weights, save_weights
+from nnbp.system.memory import memory_limit
+from nnbp.system.safeio import read_npz, remove_temporary_files, write_atomic, write_json_atomic
 
 RUN_FILES = ("weights.npz", "best.npz", "history.json", "history.csv", "config.yaml")
 PID_FILE = ".nnbp.pid"
@@ -184,14 +184,28 @@ class RunFolder:
         with _writing(self.config):
             write_atomic(self.config, yaml.safe_dump(config.to_dict(), sort_keys=False).encode())
 
-    def save_checkpoint(self, config: TrainConfig, network: Network, rng: np.random.Generator,
-                        history: History, data: dict, velocity: Gradient | None = None) -> None:
+    def save_checkpoint(
+        self,
+        config: TrainConfig,
+        network: Network,
+        rng: np.random.Generator,
+        history: History,
+        data: dict,
+        velocity: Gradient | None = None,
+    ) -> None:
         """After an epoch: the weights with everything a resume needs (momentum's velocities as
         arrays beside them), then the history. `data` is what the weights carry about their inputs."""
         checkpoint = {"rng_state": rng.bit_generator.state, "history": history.to_dict()}
         meta = {"nnbp": __version__, **data, "config": config.to_dict(), "checkpoint": checkpoint}
-        extra = {} if velocity is None else {
-            f"velocity_{kind}_{i}": v for kind, arrays in zip(("biases", "weights"), velocity) for i, v in enumerate(arrays)}
+        extra = (
+            {}
+            if velocity is None
+            else {
+                f"velocity_{kind}_{i}": v
+                for kind, arrays in zip(("biases", "weights"), velocity)
+                for i, v in enumerate(arrays)
+            }
+        )
         with _writing(self.weights):
             save_weights(self.weights, network, meta, extra)
         self.save_history(history)
@@ -217,8 +231,9 @@ class RunFolder:
         with _writing(self.history_csv):
             write_atomic(self.history_csv, history.to_csv().encode())
 
-    def load_checkpoint(self, epochs: int | None
-                        ) -> tuple[TrainConfig, Network, np.random.Generator, History, Gradient | None]:
+    def load_checkpoint(
+        self, epochs: int | None
+    ) -> tuple[TrainConfig, Network, np.random.Generator, History, Gradient | None]:
         """The config (with `epochs` raised if given), network, random generator, history and momentum
         velocities saved after the run's last completed epoch. A finished run is refused unless
         `epochs` asks for more; a run that stopped itself (early stopping, η schedule) is refused."""
@@ -231,16 +246,23 @@ class RunFolder:
         history = History.from_dict(checkpoint.get("history"), f"{where}: checkpoint: history")
         done = len(history.epochs)
         if history.stopped is not None:
-            raise NnbpError(f"{self.path}: stopped itself after epoch {history.stopped['epoch']} "
-                            f"({history.stopped['reason']}); it is finished")
+            raise NnbpError(
+                f"{self.path}: stopped itself after epoch {history.stopped['epoch']} "
+                f"({history.stopped['reason']}); it is finished"
+            )
         if done > config.epochs:
             raise NnbpError(f"--epochs: {config.epochs} is fewer than the {done} epochs {self.path} has trained")
         if done == config.epochs and history.test is not None:
-            raise NnbpError(f"{self.path}: already trained for {done} of {config.epochs} epochs; "
-                            "pass --epochs with a larger number to train further")
-        if network.sizes != list(config.sizes) or network.dtype != np.dtype(config.dtype) \
-                or [s.name for s in network.sigmas] != list(config.layer_activations) \
-                or network.cost.name != config.cost:
+            raise NnbpError(
+                f"{self.path}: already trained for {done} of {config.epochs} epochs; "
+                "pass --epochs with a larger number to train further"
+            )
+        if (
+            network.sizes != list(config.sizes)
+            or network.dtype != np.dtype(config.dtype)
+            or [s.name for s in network.sigmas] != list(config.layer_activations)
+            or network.cost.name != config.cost
+        ):
             raise NnbpError(f"{self.weights}: the network does not match the recorded config")
         rng = np.random.default_rng()
         rng.bit_generator.state = _rng_state(checkpoint.get("rng_state"), f"{where}: checkpoint: rng_state")
@@ -263,11 +285,15 @@ class RunFolder:
 def _rng_state(state: Any, where: str) -> dict:
     """A PCG64 state as numpy writes it, every field checked (numpy itself accepts some bad ones)."""
     fields = {"bit_generator": str, "state": dict, "has_uint32": int, "uinteger": int}
-    if not isinstance(state, dict) or set(state) != set(fields) or state["bit_generator"] != "PCG64" \
-            or not all(isinstance(state[k], t) and not isinstance(state[k], bool) for k, t in fields.items()) \
-            or set(state["state"]) != {"state", "inc"} \
-            or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**128
-                       for v in state["state"].values()) \
-            or state["has_uint32"] not in (0, 1) or not 0 <= state["uinteger"] < 2**32:
+    if (
+        not isinstance(state, dict)
+        or set(state) != set(fields)
+        or state["bit_generator"] != "PCG64"
+        or not all(isinstance(state[k], t) and not isinstance(state[k], bool) for k, t in fields.items())
+        or set(state["state"]) != {"state", "inc"}
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**128 for v in state["state"].values())
+        or state["has_uint32"] not in (0, 1)
+        or not 0 <= state["uinteger"] < 2**32
+    ):
         raise NnbpError(f"{where}: not the state of numpy's PCG64 generator")
     return state

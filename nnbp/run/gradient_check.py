@@ -21,8 +21,14 @@ SAMPLED = 2000  # parameters checked by default when a network has more than ...
 ALL_UP_TO = 5000  # ... this many
 
 
-def check_gradient(config: TrainConfig, weights: Path | None = None, n_params: int | None = None, eps: float = 1e-6,
-                   tolerance: float | None = None, fetch: Fetch | None = None) -> tuple[GradCheck, dict]:
+def check_gradient(
+    config: TrainConfig,
+    weights: Path | None = None,
+    n_params: int | None = None,
+    eps: float = 1e-6,
+    tolerance: float | None = None,
+    fetch: Fetch | None = None,
+) -> tuple[GradCheck, dict]:
     """`nnbp.gradcheck.gradcheck` on the first mini-batch a training run of `config` would take, for
     the network `config` initialises or the saved `weights`; also what was checked, described."""
     if not (eps > 0 and np.isfinite(eps)):
@@ -43,6 +49,11 @@ def check_gradient(config: TrainConfig, weights: Path | None = None, n_params: i
         n_params = SAMPLED
     with blas_threads(resolve(config.threads, network.sizes, len(idx))):
         result = gradcheck(network, X, Y, eps=eps, n_params=n_params, rng=rng, tolerance=tolerance or TOLERANCE)
-    described = {"sizes": network.sizes, "activation": [s.name for s in network.sigmas], "cost": network.cost.name,
-                 "dataset": dataset.name, "mini_batch_size": len(idx)}
+    described = {
+        "sizes": network.sizes,
+        "activation": [s.name for s in network.sigmas],
+        "cost": network.cost.name,
+        "dataset": dataset.name,
+        "mini_batch_size": len(idx),
+    }
     return result, described

@@ -74,9 +74,12 @@ class History:
     @classmethod
     def from_dict(cls, data: Any, where: str) -> History:
         """A history from its JSON form; `where` names the file in errors."""
-        d = _mapping(data, where, required={"evaluated_on", "epochs"},
-                     optional={"initial_diagnostics", "best_epoch", "test", "best_test", "stopped", "diverged",
-                               "blas_threads"})
+        d = _mapping(
+            data,
+            where,
+            required={"evaluated_on", "epochs"},
+            optional={"initial_diagnostics", "best_epoch", "test", "best_test", "stopped", "diverged", "blas_threads"},
+        )
         if d["evaluated_on"] not in SPLITS:
             raise NnbpError(f"{where}: evaluated_on: {d['evaluated_on']!r} is not one of {', '.join(SPLITS)}")
         epochs = _list(d["epochs"], f"{where}: epochs")
@@ -152,8 +155,10 @@ def _epoch(value: Any, where: str) -> EpochResult:
         if d.get(name) is not None:
             finite_number(d[name], f"{where}: {name}")
     if d.get("diagnostics") is not None:
-        d["diagnostics"] = [_layer(layer, f"{where}: diagnostics[{i}]")
-                            for i, layer in enumerate(_list(d["diagnostics"], f"{where}: diagnostics"))]
+        d["diagnostics"] = [
+            _layer(layer, f"{where}: diagnostics[{i}]")
+            for i, layer in enumerate(_list(d["diagnostics"], f"{where}: diagnostics"))
+        ]
     return EpochResult(**d)
 
 

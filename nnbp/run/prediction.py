@@ -37,8 +37,13 @@ class Prediction:
     warning: str | None = None
 
     def to_dict(self) -> dict:
-        return {"input": self.input, "class": self.top[0][0], "name": self.names[0],
-                "top": [[k, score] for k, score in self.top], "warning": self.warning}
+        return {
+            "input": self.input,
+            "class": self.top[0][0],
+            "name": self.names[0],
+            "top": [[k, score] for k, score in self.top],
+            "warning": self.warning,
+        }
 
 
 def score_kind(network: Network) -> str:
@@ -53,12 +58,17 @@ def inputs(network: Network, examples: list[Example], input_scale: float, raw: b
     for j, example in enumerate(examples):
         pixels = example.pixels
         if pixels.ndim == 2 and side * side != n_0:
-            raise NnbpError(f"{example.name}: the network takes {n_0} inputs, not a square image; give a vector "
-                            f"of {n_0} numbers (.npy)")
+            raise NnbpError(
+                f"{example.name}: the network takes {n_0} inputs, not a square image; give a vector "
+                f"of {n_0} numbers (.npy)"
+            )
         if pixels.size != n_0:
             if pixels.ndim == 1 or raw:
-                what = (f"a {pixels.shape[1]} × {pixels.shape[0]} picture" if example.picture
-                        else " × ".join(map(str, pixels.shape)) + " values")
+                what = (
+                    f"a {pixels.shape[1]} × {pixels.shape[0]} picture"
+                    if example.picture
+                    else " × ".join(map(str, pixels.shape)) + " values"
+                )
                 hint = "" if pixels.ndim == 1 else " (without --raw it is brought to MNIST's form)"
                 raise NnbpError(f"{example.name}: {what}; the network takes {side} × {side} = {n_0}{hint}")
             as_float = pixels / 255.0 if pixels.dtype == np.uint8 else pixels
@@ -75,8 +85,15 @@ def inputs(network: Network, examples: list[Example], input_scale: float, raw: b
     return X
 
 
-def predict(network: Network, examples: list[Example], input_scale: float, class_names: list[str] | None,
-            top: int = 3, raw: bool = False, input_stats: dict | None = None) -> list[Prediction]:
+def predict(
+    network: Network,
+    examples: list[Example],
+    input_scale: float,
+    class_names: list[str] | None,
+    top: int = 3,
+    raw: bool = False,
+    input_stats: dict | None = None,
+) -> list[Prediction]:
     """The `top` most likely classes of each example, in input order."""
     X = inputs(network, examples, input_scale, raw)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -87,8 +104,14 @@ def predict(network: Network, examples: list[Example], input_scale: float, class
     predictions = []
     for j, example in enumerate(examples):
         classes = [int(k) for k in order[:, j]]
-        predictions.append(Prediction(example.name, [(k, float(scores[k, j])) for k in classes],
-                                      [names[k] for k in classes], unlike_training(X[:, j], input_stats)))
+        predictions.append(
+            Prediction(
+                example.name,
+                [(k, float(scores[k, j])) for k in classes],
+                [names[k] for k in classes],
+                unlike_training(X[:, j], input_stats),
+            )
+        )
     return predictions
 
 
@@ -107,8 +130,10 @@ def unlike_training(x: Array, stats: dict | None) -> str | None:
     mean = float(x.mean())
     if abs(mean - stats["mean"]) < FAR * stats["std"]:
         return None
-    return (f"its mean input {mean:.3f} is far from the training examples' ({stats['mean']:.3f} ± "
-            f"{stats['std']:.3f}): an inverted picture, or one unlike the training data?")
+    return (
+        f"its mean input {mean:.3f} is far from the training examples' ({stats['mean']:.3f} ± "
+        f"{stats['std']:.3f}): an inverted picture, or one unlike the training data?"
+    )
 
 
 def predict_files(weights: Path, sources: list[str], top: int = 3, raw: bool = False) -> tuple[list[Prediction], str]:
@@ -116,6 +141,7 @@ def predict_files(weights: Path, sources: list[str], top: int = 3, raw: bool = F
     what its scores are."""
     network, meta = load_weights(weights)
     examples = [example for source in sources for example in read_examples(source)]
-    predictions = predict(network, examples, meta["input_scale"], meta.get("class_names"), top, raw,
-                          meta.get("input_stats"))
+    predictions = predict(
+        network, examples, meta["input_scale"], meta.get("class_names"), top, raw, meta.get("input_stats")
+    )
     return predictions, score_kind(network)

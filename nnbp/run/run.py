@@ -9,9 +9,10 @@ epoch, and the caller told through callbacks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -43,9 +44,18 @@ class Callbacks:
     epoch: Callable[[EpochResult], None] | None = None  # after each epoch, once its checkpoint is saved
 
 
-def train(config: TrainConfig | None = None, *, resume: Path | str | None = None, epochs: int | None = None,
-          force: bool = False, fetch: Fetch | None = None, dataset: Dataset | None = None, source: str = "config",
-          at: Path | None = None, callbacks: Callbacks | None = None) -> History:
+def train(
+    config: TrainConfig | None = None,
+    *,
+    resume: Path | str | None = None,
+    epochs: int | None = None,
+    force: bool = False,
+    fetch: Fetch | None = None,
+    dataset: Dataset | None = None,
+    source: str = "config",
+    at: Path | None = None,
+    callbacks: Callbacks | None = None,
+) -> History:
     """Train `config` in its output folder, or resume the run in the folder `resume`, to its last epoch
     (`epochs`, if given, replaces the config's); return the history.
 
@@ -84,14 +94,28 @@ class Run:
     """One training run: its config, network, random generator, history and momentum velocities, in
     its locked folder."""
 
-    def __init__(self, folder: RunFolder, config: TrainConfig, network: Network, rng: np.random.Generator,
-                 history: History, velocity: Gradient | None = None) -> None:
+    def __init__(
+        self,
+        folder: RunFolder,
+        config: TrainConfig,
+        network: Network,
+        rng: np.random.Generator,
+        history: History,
+        velocity: Gradient | None = None,
+    ) -> None:
         self.folder, self.config, self.network, self.rng, self.history = folder, config, network, rng, history
         self.velocity = velocity
 
     @classmethod
-    def start(cls, config: TrainConfig, dataset: Dataset, *, force: bool = False, source: str = "config",
-              at: Path | None = None) -> Run:
+    def start(
+        cls,
+        config: TrainConfig,
+        dataset: Dataset,
+        *,
+        force: bool = False,
+        source: str = "config",
+        at: Path | None = None,
+    ) -> Run:
         """A new run of `config` on `dataset` in the folder `config.output` (or `at`), its config recorded.
 
         The config is checked against the data before anything is written (errors name `source`).
@@ -102,8 +126,10 @@ class Run:
             folder.write_config(config)
             rng = np.random.default_rng(config.seed)
             network = build_network(config, rng)
-            history = History("validation" if dataset.validation is not None else "test",
-                              blas_threads=resolve(config.threads, config.sizes, config.mini_batch_size))
+            history = History(
+                "validation" if dataset.validation is not None else "test",
+                blas_threads=resolve(config.threads, config.sizes, config.mini_batch_size),
+            )
             if config.diagnostics:
                 saturated, near_zero = probe(network, probe_batch(dataset, network.dtype)[0])
                 history.initial_diagnostics = [
@@ -128,8 +154,13 @@ class Run:
             raise
         return run
 
-    def train(self, dataset: Dataset, *, on_batch: Callable[[int], None] | None = None,
-              on_epoch: Callable[[EpochResult], None] | None = None) -> History:
+    def train(
+        self,
+        dataset: Dataset,
+        *,
+        on_batch: Callable[[int], None] | None = None,
+        on_epoch: Callable[[EpochResult], None] | None = None,
+    ) -> History:
         """Train the epochs not yet done, saving a checkpoint after each; then evaluate on the test split.
 
         `on_batch(m)` and `on_epoch(result)` are called as in `nnbp.training.train` (the checkpoint is
@@ -139,8 +170,9 @@ class Run:
         config = self.config
         check_against_data(config, dataset, "config")
         data = about(dataset)
-        controls = Controls.replay(config.eta, config.eta_schedule, config.early_stopping,
-                                   [e.accuracy for e in self.history.epochs])
+        controls = Controls.replay(
+            config.eta, config.eta_schedule, config.early_stopping, [e.accuracy for e in self.history.epochs]
+        )
         if config.momentum and self.velocity is None:
             self.velocity = zero_velocity(self.network)
 
@@ -157,11 +189,22 @@ class Run:
         try:
             with blas_threads(self.history.blas_threads):
                 train_epochs(
-                    self.network, first_examples(dataset, config.train_size), epochs=config.epochs,
-                    mini_batch_size=config.mini_batch_size, eta=config.eta, rng=self.rng, engine=config.engine,
-                    lmbda=config.lmbda, momentum=config.momentum, velocity=self.velocity, controls=controls,
-                    monitor_training=config.monitor_training, first_epoch=len(self.history.epochs) + 1,
-                    diagnostics=config.diagnostics, on_batch=on_batch, on_epoch=epoch_done,
+                    self.network,
+                    first_examples(dataset, config.train_size),
+                    epochs=config.epochs,
+                    mini_batch_size=config.mini_batch_size,
+                    eta=config.eta,
+                    rng=self.rng,
+                    engine=config.engine,
+                    lmbda=config.lmbda,
+                    momentum=config.momentum,
+                    velocity=self.velocity,
+                    controls=controls,
+                    monitor_training=config.monitor_training,
+                    first_epoch=len(self.history.epochs) + 1,
+                    diagnostics=config.diagnostics,
+                    on_batch=on_batch,
+                    on_epoch=epoch_done,
                 )
         except Diverged as e:
             self.history.diverged = {"epoch": e.epoch, "mini_batch": e.batch}
@@ -176,9 +219,11 @@ class Run:
         with blas_threads(self.history.blas_threads):
             self.history.test = test_figures(self.network, dataset, self.history, len(self.history.epochs))
             best = self.history.best
-            self.history.best_test = (self.history.test if best.epoch == len(self.history.epochs) else
-                                      test_figures(load_weights(self.folder.best)[0], dataset, self.history,
-                                                   best.epoch))
+            self.history.best_test = (
+                self.history.test
+                if best.epoch == len(self.history.epochs)
+                else test_figures(load_weights(self.folder.best)[0], dataset, self.history, best.epoch)
+            )
         self._save(data)
         return self.history
 

@@ -21,9 +21,12 @@ from nnbp.system.memory import describe, memory_limit, training_bytes
 def build_network(config: TrainConfig, rng: np.random.Generator) -> Network:
     """The freshly initialised network a config describes, drawn from `rng`."""
     return Network.initialise(
-        list(config.sizes), rng, dtype=np.dtype(config.dtype),
+        list(config.sizes),
+        rng,
+        dtype=np.dtype(config.dtype),
         sigmas=tuple(ACTIVATIONS[name] for name in config.layer_activations),
-        cost=COSTS[config.cost], init=config.init,
+        cost=COSTS[config.cost],
+        init=config.init,
     )
 
 
@@ -42,8 +45,10 @@ def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> No
         )
     n_train = len(dataset.train)
     if config.train_size is not None and config.train_size > n_train:
-        raise NnbpError(f"{source}: train_size: {config.train_size} is more than the {n_train} training examples "
-                        f"of {config.dataset!r}")
+        raise NnbpError(
+            f"{source}: train_size: {config.train_size} is more than the {n_train} training examples "
+            f"of {config.dataset!r}"
+        )
     n_train = config.train_size or n_train
     if config.mini_batch_size > n_train:
         raise NnbpError(
@@ -60,6 +65,13 @@ def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> No
 
 def training_needs(config: TrainConfig, dataset: Dataset) -> int:
     """The bytes a run of `config` on `dataset` is estimated to hold at its peak."""
-    return training_bytes(config.sizes, np.dtype(config.dtype).itemsize, config.mini_batch_size,
-                          config.train_size or len(dataset.train), dataset.nbytes, loop=config.engine == "loop",
-                          diagnostics=config.diagnostics, momentum=config.momentum > 0)
+    return training_bytes(
+        config.sizes,
+        np.dtype(config.dtype).itemsize,
+        config.mini_batch_size,
+        config.train_size or len(dataset.train),
+        dataset.nbytes,
+        loop=config.engine == "loop",
+        diagnostics=config.diagnostics,
+        momentum=config.momentum > 0,
+    )

@@ -20,9 +20,9 @@ from nnbp.activations import ACTIVATIONS
 from nnbp.config.keys import MAX_LAYERS
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
-from nnbp.system.safeio import parse_json, read_npz, write_atomic
-from nnbp.system.memory import memory_limit
 from nnbp.network import Network, check_layers
+from nnbp.system.memory import memory_limit
+from nnbp.system.safeio import parse_json, read_npz, write_atomic
 
 FORMAT_VERSION = 1
 MAX_META_BYTES = 64 * 2**20  # the JSON metadata, history included
@@ -37,8 +37,9 @@ def network_bytes(network: Network, meta: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def write_network(f: BinaryIO, network: Network, meta: dict[str, Any],
-                  extra: dict[str, np.ndarray] | None = None) -> None:
+def write_network(
+    f: BinaryIO, network: Network, meta: dict[str, Any], extra: dict[str, np.ndarray] | None = None
+) -> None:
     """Write the network as a `weights.npz` into the binary file `f`, with `extra` arrays beside it."""
     arrays: dict[str, np.ndarray] = {"sizes": np.asarray(network.sizes, dtype=np.int64), **(extra or {})}
     for i, (w, b) in enumerate(zip(network.weights, network.biases)):
@@ -54,7 +55,9 @@ def write_network(f: BinaryIO, network: Network, meta: dict[str, Any],
     np.savez(f, **arrays)  # a file object: np.savez would append '.npz' to a path
 
 
-def save_weights(path: Path, network: Network, meta: dict[str, Any], extra: dict[str, np.ndarray] | None = None) -> None:
+def save_weights(
+    path: Path, network: Network, meta: dict[str, Any], extra: dict[str, np.ndarray] | None = None
+) -> None:
     """Write `network` and `meta` (and `extra` arrays) to `path` atomically, streamed (no copy in memory)."""
     write_atomic(path, lambda f: write_network(f, network, meta, extra))
 
@@ -90,15 +93,21 @@ def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
         raise NnbpError(f"{path}: meta: input_scale {scale!r} is not a positive number")
 
-    if sizes_arr.ndim != 1 or not 2 <= len(sizes_arr) <= MAX_LAYERS or sizes_arr.dtype.kind not in "iu" \
-            or sizes_arr.min() < 1:
+    if (
+        sizes_arr.ndim != 1
+        or not 2 <= len(sizes_arr) <= MAX_LAYERS
+        or sizes_arr.dtype.kind not in "iu"
+        or sizes_arr.min() < 1
+    ):
         raise NnbpError(f"{path}: 'sizes' is not a list of 2 to {MAX_LAYERS} positive layer sizes")
     sizes = [int(n) for n in sizes_arr]
     names = meta.get("activation")
     if isinstance(names, str):
         names = [names] * (len(sizes) - 1)
-    if not isinstance(names, list) or len(names) != len(sizes) - 1 or not all(
-        isinstance(n, str) and n in ACTIVATIONS for n in names
+    if (
+        not isinstance(names, list)
+        or len(names) != len(sizes) - 1
+        or not all(isinstance(n, str) and n in ACTIVATIONS for n in names)
     ):
         raise NnbpError(
             f"{path}: meta: activation {meta.get('activation')!r} is not one of {', '.join(ACTIVATIONS)} "
@@ -116,18 +125,28 @@ def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
         for name, shape, into in ((f"weights_{i}", (n_out, n_in), weights), (f"biases_{i}", (n_out, 1), biases)):
             a = arrays[name]
             if a.shape != shape or a.dtype != arrays["weights_0"].dtype or a.dtype not in (np.float32, np.float64):
-                raise NnbpError(f"{path}: {name} has shape {a.shape} and dtype {a.dtype}; expected {shape} "
-                                f"of the {arrays['weights_0'].dtype} of weights_0 (float32 or float64)")
+                raise NnbpError(
+                    f"{path}: {name} has shape {a.shape} and dtype {a.dtype}; expected {shape} "
+                    f"of the {arrays['weights_0'].dtype} of weights_0 (float32 or float64)"
+                )
             if not np.isfinite(a).all():
                 raise NnbpError(f"{path}: {name} holds NaN or infinite values; these weights cannot be used")
             into.append(np.ascontiguousarray(a))
     names = meta.get("class_names")
-    if names is not None and not (isinstance(names, list) and len(names) == sizes[-1]
-                                  and all(isinstance(n, str) and 0 < len(n) <= 100 for n in names)):
+    if names is not None and not (
+        isinstance(names, list)
+        and len(names) == sizes[-1]
+        and all(isinstance(n, str) and 0 < len(n) <= 100 for n in names)
+    ):
         raise NnbpError(f"{path}: meta: class_names is not one name for each of the {sizes[-1]} outputs")
     stats = meta.get("input_stats")
-    if stats is not None and not (isinstance(stats, dict) and set(stats) == {"mean", "std"} and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < float("inf") for v in stats.values())):
+    if stats is not None and not (
+        isinstance(stats, dict)
+        and set(stats) == {"mean", "std"}
+        and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < float("inf") for v in stats.values()
+        )
+    ):
         raise NnbpError(f"{path}: meta: input_stats is not {{mean, std}} of the training inputs")
     meta["input_scale"] = scale
     return Network(sizes, weights, biases, sigmas, COSTS[cost_name]), meta

@@ -6,8 +6,8 @@
 """
 
 from nnbp.sweep.grid import Point
-from nnbp.sweep.sweep import Sweep, plan
 from nnbp.sweep.summary import read_summary
+from nnbp.sweep.sweep import Sweep, plan
 from nnbp.sweep.worker import Outcome
 
 __all__ = ["Outcome", "Point", "Sweep", "plan", "read_summary"]

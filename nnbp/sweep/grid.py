@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnbp.config import KEYS, TrainConfig, build_config
-from nnbp.schedule import EtaSchedule
 from nnbp.errors import NnbpError
+from nnbp.schedule import EtaSchedule
 
-NOT_SWEPT = {"output": "each run has its own folder", "seed": "use --seeds",
-             "threads": "every run has one BLAS thread"}
+NOT_SWEPT = {"output": "each run has its own folder", "seed": "use --seeds", "threads": "every run has one BLAS thread"}
 MAX_RUNS = 10_000
 
 
@@ -92,8 +91,9 @@ def parse_seeds(value: Any, where: str) -> list[int]:
     return seeds
 
 
-def points(base: dict[str, Any], grid: dict[str, list[Any]], seeds: list[int], source: str,
-           folder_of: Any) -> list[Point]:
+def points(
+    base: dict[str, Any], grid: dict[str, list[Any]], seeds: list[int], source: str, folder_of: Any
+) -> list[Point]:
     """Every run: each combination of the grid's values, for each seed, with its checked config.
 
     `base` is the config file's keys; `folder_of(name)` gives a run's output folder.

@@ -29,8 +29,12 @@ def spread(values: list[float]) -> dict[str, float | None] | None:
     """Mean, sd (n − 1; None for one value), min and max; None for no values."""
     if not values:
         return None
-    return {"mean": statistics.fmean(values), "sd": statistics.stdev(values) if len(values) > 1 else None,
-            "min": min(values), "max": max(values)}
+    return {
+        "mean": statistics.fmean(values),
+        "sd": statistics.stdev(values) if len(values) > 1 else None,
+        "min": min(values),
+        "max": max(values),
+    }
 
 
 def summarize(source: str, grid: dict[str, list[Any]], seeds: list[int], runs: list[dict[str, Any]]) -> dict:
@@ -43,21 +47,30 @@ def summarize(source: str, grid: dict[str, list[Any]], seeds: list[int], runs: l
     rows = []
     for point in points:
         done = [r for r in point["runs"] if r["status"] == "finished"]
-        rows.append({
-            "values": point["values"], "runs": len(point["runs"]),
-            **{status: sum(r["status"] == status for r in point["runs"]) for status in STATUSES},
-            "final_accuracy": spread([r["final_accuracy"] for r in done]),
-            "best_accuracy": spread([r["best_accuracy"] for r in done]),
-            "best": False,
-        })
+        rows.append(
+            {
+                "values": point["values"],
+                "runs": len(point["runs"]),
+                **{status: sum(r["status"] == status for r in point["runs"]) for status in STATUSES},
+                "final_accuracy": spread([r["final_accuracy"] for r in done]),
+                "best_accuracy": spread([r["best_accuracy"] for r in done]),
+                "best": False,
+            }
+        )
     complete = [row for row in rows if row["finished"] == row["runs"]]
     best = max(complete, key=lambda row: row["final_accuracy"]["mean"], default=None)
     if best is not None:
         best["best"] = True
     watched = sorted({r["evaluated_on"] for r in runs if r.get("evaluated_on")})
-    return {"config": source, "grid": grid, "seeds": seeds,
-            "evaluated_on": watched[0] if len(watched) == 1 else None,
-            "best_point": best["values"] if best else None, "points": rows, "runs": runs}
+    return {
+        "config": source,
+        "grid": grid,
+        "seeds": seeds,
+        "evaluated_on": watched[0] if len(watched) == 1 else None,
+        "best_point": best["values"] if best else None,
+        "points": rows,
+        "runs": runs,
+    }
 
 
 def write_summary(folder: Path, summary: dict) -> None:
@@ -66,7 +79,9 @@ def write_summary(folder: Path, summary: dict) -> None:
         write_json_atomic(folder / SUMMARY_JSON, summary)
         write_atomic(folder / SUMMARY_CSV, summary_csv(summary).encode())
     except OSError as e:
-        raise NnbpError(f"{folder}: cannot write the sweep's summary ({e.strerror or e}); its runs are intact") from None
+        raise NnbpError(
+            f"{folder}: cannot write the sweep's summary ({e.strerror or e}); its runs are intact"
+        ) from None
 
 
 def summary_csv(summary: dict) -> str:
@@ -77,12 +92,24 @@ def summary_csv(summary: dict) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*keys, "runs", *STATUSES, *figures, "best_point"])
     for row in summary["points"]:
-        values = [json.dumps(row["values"][k]) if isinstance(row["values"][k], (list, dict)) else row["values"][k]
-                  for k in keys]
-        stats = [(row[f"{kind}_accuracy"] or {}).get(stat) for kind in ("final", "best")
-                 for stat in ("mean", "sd", "min", "max")]
-        writer.writerow([*values, row["runs"], *(row[s] for s in STATUSES),
-                         *("" if v is None else f"{v:.6f}" for v in stats), int(row["best"])])
+        values = [
+            json.dumps(row["values"][k]) if isinstance(row["values"][k], (list, dict)) else row["values"][k]
+            for k in keys
+        ]
+        stats = [
+            (row[f"{kind}_accuracy"] or {}).get(stat)
+            for kind in ("final", "best")
+            for stat in ("mean", "sd", "min", "max")
+        ]
+        writer.writerow(
+            [
+                *values,
+                row["runs"],
+                *(row[s] for s in STATUSES),
+                *("" if v is None else f"{v:.6f}" for v in stats),
+                int(row["best"]),
+            ]
+        )
     return out.getvalue()
 
 
@@ -92,8 +119,13 @@ def read_summary(folder: Path) -> dict:
     summary = parse_json(read_text(path, "a sweep's summary.json", MAX_SUMMARY_BYTES), str(path))
     runs = summary.get("runs") if isinstance(summary, dict) else None
     if not isinstance(runs, list) or not all(
-            isinstance(r, dict) and isinstance(r.get("folder"), str) and _plain_name(r["folder"])
-            and isinstance(r.get("values"), dict) and r.get("status") in STATUSES for r in runs):
+        isinstance(r, dict)
+        and isinstance(r.get("folder"), str)
+        and _plain_name(r["folder"])
+        and isinstance(r.get("values"), dict)
+        and r.get("status") in STATUSES
+        for r in runs
+    ):
         raise NnbpError(f"{path}: not an nnbp sweep summary (each run needs a folder, values and a status)")
     return summary
 

@@ -13,10 +13,11 @@ while a sweep works in it. This package prints nothing.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nnbp.config import TrainConfig, build_config, read_config_file
 from nnbp.data import Fetch, load_dataset
@@ -46,8 +47,13 @@ class Sweep:
     points: list[Point]
     datasets: dict[tuple[str, int | None], Dataset]
 
-    def run(self, jobs: int | None = None, scheduler: str | None = None, force: bool = False,
-            on_outcome: OnOutcome | None = None) -> dict:
+    def run(
+        self,
+        jobs: int | None = None,
+        scheduler: str | None = None,
+        force: bool = False,
+        on_outcome: OnOutcome | None = None,
+    ) -> dict:
         """Train every run not yet finished, `jobs` at a time here (default: one per core) or on the
         Dask cluster at `scheduler`; write and return the summary. `force` trains every run afresh.
 
@@ -101,8 +107,10 @@ class Sweep:
         needs = sorted((training_needs(p.config, self.datasets[_data_key(p.config)]) for p in todo), reverse=True)
         needed = sum(needs[:at_once])
         if at_once > 1 and needed > memory_limit():
-            raise NnbpError(f"-j: {at_once} runs at once would need about {describe(needed)}; the limit is "
-                            f"{describe(memory_limit())}; pass a smaller -j (or set NNBP_MAX_MEMORY)")
+            raise NnbpError(
+                f"-j: {at_once} runs at once would need about {describe(needed)}; the limit is "
+                f"{describe(memory_limit())}; pass a smaller -j (or set NNBP_MAX_MEMORY)"
+            )
 
     def _summary(self, outcomes: dict[str, Outcome]) -> dict:
         runs = []
@@ -112,8 +120,14 @@ class Sweep:
         return summarize(self.source, self.grid, self.seeds, runs)
 
 
-def plan(config_path: Path, grid_options: list[str], seeds: str | None = None, options: dict[str, Any] | None = None,
-         output: Path | None = None, fetch: Fetch | None = None) -> Sweep:
+def plan(
+    config_path: Path,
+    grid_options: list[str],
+    seeds: str | None = None,
+    options: dict[str, Any] | None = None,
+    output: Path | None = None,
+    fetch: Fetch | None = None,
+) -> Sweep:
     """The sweep that `config_path` (with its `sweep:` section), `--grid` options, `--seeds` and other
     config key `options` describe, every run's config checked against its data before any runs.
 
@@ -150,15 +164,19 @@ def _state(point: Point) -> str | Outcome:
     meta = read_meta(weights)
     checkpoint = meta.get("checkpoint") if isinstance(meta.get("checkpoint"), dict) else {}
     if not isinstance(meta.get("config"), dict) or "history" not in checkpoint:
-        raise NnbpError(f"{folder}: holds weights that are not a run's checkpoint; pass --force to train "
-                        "it afresh, or choose another --output")
+        raise NnbpError(
+            f"{folder}: holds weights that are not a run's checkpoint; pass --force to train "
+            "it afresh, or choose another --output"
+        )
     recorded = build_config(meta["config"], {}, f"{weights}: meta: config")
     history = History.from_dict(checkpoint["history"], f"{weights}: meta: checkpoint: history")
     changed = _changed(recorded, point.config) or ("epochs" if len(history.epochs) > point.config.epochs else None)
     if changed:
-        raise NnbpError(f"{folder}: holds a run with {changed} {recorded.to_dict()[changed]!r}, not "
-                        f"{point.config.to_dict()[changed]!r}; pass --force to train every run afresh, or "
-                        "choose another --output")
+        raise NnbpError(
+            f"{folder}: holds a run with {changed} {recorded.to_dict()[changed]!r}, not "
+            f"{point.config.to_dict()[changed]!r}; pass --force to train every run afresh, or "
+            "choose another --output"
+        )
     if history.diverged is not None:
         return Outcome.of(history, "failed", diverged_reason(history, point.config.eta))
     if history.test is not None and (history.stopped or len(history.epochs) == point.config.epochs):
@@ -246,8 +264,9 @@ def _on_cluster(todo: list[tuple[Point, str]], client: Any, datasets: dict, done
     for point, action in todo:
         folder = Path(point.config.output)
         files = {n: (folder / n).read_bytes() for n in RUN_FILES if action == RESUME and (folder / n).is_file()}
-        future = client.submit(train_point_remote, point.config.to_dict(), action, files,
-                               shared[_data_key(point.config)], pure=False)
+        future = client.submit(
+            train_point_remote, point.config.to_dict(), action, files, shared[_data_key(point.config)], pure=False
+        )
         futures[future] = point
     try:
         for future in as_completed(futures):
@@ -266,5 +285,3 @@ def _on_cluster(todo: list[tuple[Point, str]], client: Any, datasets: dict, done
     except BaseException:
         client.cancel(list(futures))
         raise
-
-

@@ -53,10 +53,16 @@ class Outcome:
     def of(cls, history: History, status: str, reason: str | None = None, seconds: float | None = None) -> Outcome:
         best = history.best
         return cls(
-            status, reason, history.evaluated_on, len(history.epochs),
+            status,
+            reason,
+            history.evaluated_on,
+            len(history.epochs),
             history.epochs[-1].accuracy if history.epochs else None,
-            best.accuracy if best else None, best.epoch if best else None,
-            (history.test or {}).get("accuracy"), (history.best_test or {}).get("accuracy"), seconds,
+            best.accuracy if best else None,
+            best.epoch if best else None,
+            (history.test or {}).get("accuracy"),
+            (history.best_test or {}).get("accuracy"),
+            seconds,
         )
 
 
@@ -84,8 +90,7 @@ def _dataset(name: str, validation_size: int | None) -> Dataset:
     return load_dataset(name, validation_size)
 
 
-def train_point(config: dict[str, Any], action: str, dataset: Dataset | None = None,
-                at: Path | None = None) -> Outcome:
+def train_point(config: dict[str, Any], action: str, dataset: Dataset | None = None, at: Path | None = None) -> Outcome:
     """Start (`START`) or resume (`RESUME`) the run of `config` (checked as the sweep wrote it) in its
     output folder, or in `at`, and train it to the end, through the one training service."""
     began = time.perf_counter()
@@ -114,8 +119,9 @@ def train_point(config: dict[str, Any], action: str, dataset: Dataset | None = N
         return Outcome("failed", f"unexpected {type(e).__name__}: {str(e)[:200]}", seconds=seconds())
 
 
-def train_point_remote(config: dict[str, Any], action: str, files: dict[str, bytes],
-                       dataset: Dataset) -> tuple[Outcome, dict[str, bytes]]:
+def train_point_remote(
+    config: dict[str, Any], action: str, files: dict[str, bytes], dataset: Dataset
+) -> tuple[Outcome, dict[str, bytes]]:
     """`train_point` on a machine that does not see the sweep's folder: the run's files (a checkpoint
     to resume from) come in as bytes, train in a temporary folder, and go back as bytes."""
     limits = threadpool_limits(1)  # a Dask worker thread: no signals to set

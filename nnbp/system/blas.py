@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from threadpoolctl import ThreadpoolController
 
@@ -53,6 +53,7 @@ def blas_threads(n: int) -> Iterator[int]:
 def others_busy(interval: float = 0.1) -> float | None:
     """How many CPUs' worth of work other programs are doing, sampled over `interval` seconds from
     Linux's /proc/stat (None elsewhere)."""
+
     def sample() -> tuple[int, int, float]:
         with open("/proc/stat") as f:
             ticks = [int(v) for v in f.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
@@ -77,5 +78,7 @@ def busy_warning(n: int) -> str | None:
     others, cpus = others_busy(), cpu_count()
     if others is None or others + n <= cpus + 0.5:
         return None
-    return (f"note: other programs keep about {others:.1f} of the {cpus} CPUs busy; with {n} BLAS threads "
-            "training may run several times slower than with --threads 1 (whose weights differ in their last bits)")
+    return (
+        f"note: other programs keep about {others:.1f} of the {cpus} CPUs busy; with {n} BLAS threads "
+        "training may run several times slower than with --threads 1 (whose weights differ in their last bits)"
+    )

@@ -27,9 +27,7 @@ def memory_limit() -> int:
         return DEFAULT_MAX_MEMORY
     match = re.fullmatch(r"\s*(\d{1,15}(?:\.\d{1,6})?)\s*([KMGT]?)i?B?\s*", text, re.IGNORECASE)
     if not match or float(match[1]) == 0:
-        raise NnbpError(
-            f"NNBP_MAX_MEMORY: {text[:40]!r} is not a positive size such as 8G, 512M or 1000000000"
-        )
+        raise NnbpError(f"NNBP_MAX_MEMORY: {text[:40]!r} is not a positive size such as 8G, 512M or 1000000000")
     return int(float(match[1]) * _UNITS[match[2].upper()])
 
 
@@ -49,12 +47,20 @@ def parameter_bytes(sizes: list[int] | tuple[int, ...], itemsize: int) -> int:
     return itemsize * sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
-def training_bytes(sizes: list[int] | tuple[int, ...], itemsize: int, m: int, n_train: int, dataset_bytes: int,
-                   loop: bool = False, diagnostics: bool = False, momentum: bool = False) -> int:
+def training_bytes(
+    sizes: list[int] | tuple[int, ...],
+    itemsize: int,
+    m: int,
+    n_train: int,
+    dataset_bytes: int,
+    loop: bool = False,
+    diagnostics: bool = False,
+    momentum: bool = False,
+) -> int:
     """What a training run allocates, at most: the dataset; the network, its gradient (one set,
     shared by every batch size), half as much again while a checkpoint is written, the per-example
-    loop's sums, the diagnostics' probe pass, momentum's velocities; each batch size's arrays (z, a, δ, σ' of every layer;
-    the gathered inputs and targets); and the forward passes of evaluation."""
+    loop's sums, the diagnostics' probe pass, momentum's velocities; each batch size's arrays (z, a,
+    δ, σ' of every layer; the gathered inputs and targets); and the forward passes of evaluation."""
     parameters = parameter_bytes(sizes, itemsize) * (2.5 + loop + diagnostics + momentum)
 
     def batch(k: int) -> int:  # a workspace and the gathered batch, for k examples

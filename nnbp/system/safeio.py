@@ -12,9 +12,10 @@ import os
 import secrets
 import stat
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -128,8 +129,10 @@ def read_npz(
             wanted = names + [n for n in optional if f"{n}.npy" in members]
             n_bytes = sum(_read_header(archive, name, path)[3] for name in wanted)
             if n_bytes > max_bytes:
-                raise NnbpError(f"{path}: its arrays {', '.join(wanted)} hold {describe(n_bytes)}; the limit is "
-                                f"{describe(max_bytes)} (set NNBP_MAX_MEMORY to raise it)")
+                raise NnbpError(
+                    f"{path}: its arrays {', '.join(wanted)} hold {describe(n_bytes)}; the limit is "
+                    f"{describe(max_bytes)} (set NNBP_MAX_MEMORY to raise it)"
+                )
             return {name: _read_member(archive, name, path) for name in wanted}
     except NnbpError:
         raise
@@ -142,7 +145,7 @@ def read_npz(
 
 def _read_header(archive: zipfile.ZipFile, name: str, path: Path, f: Any = None) -> tuple[Any, bool, np.dtype, int]:
     """A member's shape, Fortran order, dtype and byte count, from its .npy header alone."""
-    with (archive.open(f"{name}.npy") if f is None else nullcontext(f)) as f:
+    with archive.open(f"{name}.npy") if f is None else nullcontext(f) as f:
         version = np.lib.format.read_magic(f)
         if version not in ((1, 0), (2, 0), (3, 0)):
             raise NnbpError(f"{path}: {name}: unknown .npy version {version}")
