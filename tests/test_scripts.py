@@ -10,6 +10,7 @@ import pytest
 pytestmark = pytest.mark.slow  # scripts run as a user runs them
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+BENCHMARKS = SCRIPTS / "benchmarks"
 
 
 @pytest.mark.parametrize(
@@ -21,7 +22,7 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 )
 def test_bench_script_refuses_bad_counts(args, message):
     result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "bench.py"), *args], capture_output=True, text=True, timeout=60
+        [sys.executable, str(BENCHMARKS / "epochs.py"), *args], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2
     assert message in result.stderr
@@ -32,7 +33,7 @@ def test_bench_script_times_epochs_and_the_diagnostics_overhead_on_the_sample():
     result = subprocess.run(
         [
             sys.executable,
-            str(SCRIPTS / "bench.py"),
+            str(BENCHMARKS / "epochs.py"),
             "--dataset",
             "mnist-sample",
             "--mini-batch-sizes",
@@ -59,7 +60,7 @@ def test_compare_installs_times_two_interpreters_side_by_side(tmp_path):
     result = subprocess.run(
         [
             sys.executable,
-            str(SCRIPTS / "compare_installs.py"),
+            str(BENCHMARKS / "compare_installs.py"),
             sys.executable,
             sys.executable,
             "--dataset",
@@ -106,7 +107,7 @@ def test_threads_script_times_each_setting_in_a_process_of_its_own():
     result = subprocess.run(
         [
             sys.executable,
-            str(SCRIPTS / "threads.py"),
+            str(BENCHMARKS / "threads.py"),
             "--dataset",
             "mnist-sample",
             "--examples",
@@ -137,7 +138,7 @@ def test_sweep_bench_times_the_three_ways_and_the_overhead():
     result = subprocess.run(
         [
             sys.executable,
-            str(SCRIPTS / "sweep_bench.py"),
+            str(BENCHMARKS / "sweeps.py"),
             "--rounds",
             "1",
             "--runs",

@@ -8,7 +8,7 @@ after a multi-threaded product OpenBLAS's idle threads keep spinning for a while
 weigh on whatever ran next in the same process. Prints medians in seconds per 10,000 examples,
 and each setting's time over the best quiet one; asserts nothing.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/threads.py [--dataset NAME] [--rounds N]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/benchmarks/threads.py [--dataset NAME] [--rounds N]
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ alternating pair by pair, so a slow spell of a shared machine hits both alike. E
 --epochs epochs; an epoch's time is the steps' seconds history.json records (the first epoch, which
 pays for one-off setup, is left out). Prints the medians and the median of the per-pair ratios.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/compare_installs.py \\
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/benchmarks/compare_installs.py \\
         /path/to/old/venv/bin/python /path/to/new/venv/bin/python --dataset fashion-mnist
 
 Asserts nothing; the figures are for a person to read.

@@ -6,7 +6,8 @@ epochs after one warm-up epoch), and at mini-batch 10 the extra time of an epoch
 per-layer diagnostics, from --pairs back-to-back epochs with and without (the order alternating).
 BLAS threads as --threads says (auto by default, as `nnbp train`).
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/bench.py [--dataset NAME] [--repeats N] [--pairs N]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/benchmarks/epochs.py \\
+        [--dataset NAME] [--repeats N] [--pairs N]
 
 Asserts nothing; the figures are for a person to read.
 """

@@ -12,7 +12,7 @@ and what the sweep machinery costs over training the same runs one after another
 
 Prints medians over the rounds and the ratios of each round's paired times; asserts nothing.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/sweep_bench.py [--rounds 5]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/benchmarks/sweeps.py [--rounds 5]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from nnbp.benchmark import environment
 
-CONFIG = Path(__file__).resolve().parent.parent / "configs" / "mnist-sample.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "mnist-sample.yaml"
 
 LOOP = """
 import sys
