@@ -20,14 +20,13 @@ def sgd_step(network: Network, gradient: Gradient, eta: float, m: int, lmbda: fl
 
     The gradient is spent: its arrays are scaled by η/m in place (no temporary as large as the weights).
     """
-    nabla_b, nabla_w = gradient
-    for b, nb in zip(network.biases, nabla_b):
-        nb *= eta / m
+    step, decay = eta / m, 1.0 - eta * lmbda / n
+    for b, w, nb, nw in zip(network.biases, network.weights, *gradient):
+        nb *= step
         b -= nb
-    for w, nw in zip(network.weights, nabla_w):
         if lmbda:
-            w *= 1.0 - eta * lmbda / n
-        nw *= eta / m
+            w *= decay
+        nw *= step
         w -= nw
 
 

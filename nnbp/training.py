@@ -6,6 +6,7 @@ history. One `numpy.random.Generator` drives shuffling; it shuffles an index arr
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -24,6 +25,7 @@ from nnbp.system.memory import forward_chunk
 
 Array = np.ndarray
 PROBE_SIZE = 1_000  # examples in the fixed batch on which diagnostics measure δ and saturation
+GATHER = 100  # examples gathered at once at least: a few small mini-batches share one gather's calls
 ENGINES = ("matrix", "loop")  # the whole mini-batch at once (nnbp.backprop), or the chapter's loop (nnbp.per_example)
 
 
@@ -109,26 +111,41 @@ class Batcher:
     def __init__(self, split: Split, scale: float, n_classes: int, dtype: np.dtype) -> None:
         self.split, self.scale, self.dtype = split, scale, np.dtype(dtype)
         self.targets = np.eye(n_classes, dtype=dtype)  # column k: the one-hot target of class k
-        self._arrays: dict[int, tuple[Array, Array]] = {}
+        self._arrays: dict[int, tuple[Array, Array, Array, Array]] = {}
 
     def gather(self, idx: Array) -> tuple[Array, Array]:
-        """X and Y for the examples `idx`, columns in that order."""
+        """X and Y for the examples `idx` (valid indices), columns in that order."""
         m = len(idx)
         if m not in self._arrays:
-            if len(self._arrays) >= 3:  # a full batch, a last partial one, evaluation chunks
+            if len(self._arrays) >= 3:  # a full gather, a last partial one, evaluation chunks
                 self._arrays.clear()
-            rows = np.empty((m, self.split.images.shape[1]), self.dtype)  # examples as rows: copied whole
-            self._arrays[m] = rows, np.empty((len(self.targets), m), self.dtype)
-        rows, Y = self._arrays[m]
-        np.copyto(rows, self.split.images[idx])
+            n_0 = self.split.images.shape[1]
+            self._arrays[m] = (
+                np.empty((m, n_0), self.split.images.dtype),
+                np.empty((m, n_0), self.dtype),
+                np.empty(m, self.split.labels.dtype),
+                np.empty((len(self.targets), m), self.dtype),
+            )
+        stored, rows, labels, Y = self._arrays[m]
+        np.take(self.split.images, idx, axis=0, out=stored, mode="clip")  # "clip" writes straight into out
+        np.copyto(rows, stored)  # examples as rows, cast to floats (a cast-and-scale multiply is slower)
         rows *= self.scale
-        np.take(self.targets, self.split.labels[idx], axis=1, out=Y)
+        np.take(self.split.labels, idx, out=labels, mode="clip")
+        np.take(self.targets, labels, axis=1, out=Y, mode="clip")
         return rows.T, Y
 
     def batches(self, order: Array, m: int) -> Iterator[tuple[Array, Array]]:
-        """X and Y of each mini-batch of m examples of `order` in turn (the last may be smaller)."""
-        for start in range(0, len(order), m):
-            yield self.gather(order[start : start + m])
+        """X and Y of each mini-batch of m examples of `order` in turn (the last may be smaller).
+
+        Small mini-batches are gathered several at once, at least GATHER examples, as a gather's
+        numpy calls cost as much as converting dozens of examples; each X, Y is a view, valid until
+        the next one is taken.
+        """
+        per_gather = m * -(-GATHER // m)  # whole mini-batches
+        for start in range(0, len(order), per_gather):
+            X, Y = self.gather(order[start : start + per_gather])
+            for k in range(0, X.shape[1], m):
+                yield X[:, k : k + m], Y[:, k : k + m]
 
 
 def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
@@ -210,9 +227,9 @@ def train(
     an exception raised by either stops training between two steps, never inside one.
     `diagnostics` adds per-layer figures to each epoch's result (`nnbp.diagnostics`); recording
     them reads the gradients and never changes training.
-    Raises `Diverged` after the mini-batch whose step made an output bias NaN or infinite (a NaN
-    anywhere reaches δ^L, hence b^L, within a step or two), or after an epoch that left any
-    parameter or the cost non-finite. Numpy's overflow warnings are silenced meanwhile: this
+    Raises `Diverged` after the mini-batch whose step made an output bias NaN or infinite, or their
+    sum overflow (a NaN anywhere reaches δ^L, hence b^L, within a step or two), or after an epoch that
+    left any parameter or the cost non-finite. Numpy's overflow warnings are silenced meanwhile: this
     check reports them, once.
     """
     gradient = gradient_of(engine, network)
@@ -236,7 +253,7 @@ def train(
                     momentum_step(network, nabla, velocity, epoch_eta, momentum, m, lmbda, n)
                 else:
                     sgd_step(network, nabla, epoch_eta, m, lmbda, n)
-                if not np.isfinite(network.biases[-1]).all():
+                if not math.isfinite(network.biases[-1].sum()):  # a NaN or inf in b^L, or b^L past all bounds
                     raise Diverged(epoch, batch, epoch_eta)
                 if on_batch is not None:
                     on_batch(m)

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-CONFIG = """sizes: [784, 30, 10]
+CONFIG = """sizes: [{sizes}]
 eta: 3.0
 epochs: {epochs}
 mini_batch_size: {m}
@@ -32,11 +32,11 @@ output: {output}
 """
 
 
-def epoch_seconds(python: str, folder: Path, dataset: str, m: int, dtype: str, epochs: int) -> float:
+def epoch_seconds(python: str, folder: Path, dataset: str, m: int, dtype: str, epochs: int, sizes: str) -> float:
     """The median steps-time of epochs 2 … `epochs` of one `nnbp train` run under `python`."""
     config = folder / "config.yaml"
     output = folder / "run"
-    config.write_text(CONFIG.format(epochs=epochs, m=m, dataset=dataset, dtype=dtype, output=output))
+    config.write_text(CONFIG.format(epochs=epochs, m=m, dataset=dataset, dtype=dtype, output=output, sizes=sizes))
     subprocess.run(
         [python, "-m", "nnbp", "train", str(config), "--quiet", "--force"], check=True, stdout=subprocess.DEVNULL
     )
@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("base", help="the first Python interpreter (its nnbp is the baseline)")
     parser.add_argument("other", help="the second Python interpreter")
     parser.add_argument("--dataset", default="fashion-mnist")
+    parser.add_argument("--sizes", default="784,30,10", help="the network's layer sizes [784,30,10]")
     parser.add_argument("--mini-batch-sizes", default="10,100,1000")
     parser.add_argument("--dtypes", default="float64,float32")
     parser.add_argument("--pairs", type=int, default=5)
@@ -58,7 +59,7 @@ def main() -> None:
         sys.exit("--pairs must be at least 1 and --epochs at least 2")
 
     print(
-        f"base:  {args.base}\nother: {args.other}\n{args.dataset}, [784, 30, 10], medians of "
+        f"base:  {args.base}\nother: {args.other}\n{args.dataset}, [{args.sizes}], medians of "
         f"{args.pairs} pairs, epochs 2-{args.epochs} of each run"
     )
     print(
@@ -74,7 +75,9 @@ def main() -> None:
                 for pair in range(args.pairs):
                     for i in (0, 1) if pair % 2 == 0 else (1, 0):
                         python = (args.base, args.other)[i]
-                        times[i].append(epoch_seconds(python, folders[i], args.dataset, m, dtype, args.epochs))
+                        times[i].append(
+                            epoch_seconds(python, folders[i], args.dataset, m, dtype, args.epochs, args.sizes)
+                        )
                 ratios = [o / b for b, o in zip(*times)]
                 print(
                     f"{m:>10} {dtype:>8} {statistics.median(times[0]):>13.3f} {statistics.median(times[1]):>14.3f} "
