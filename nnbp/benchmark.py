@@ -8,6 +8,7 @@ This module measures and returns numbers; the command line turns them into text 
 
 from __future__ import annotations
 
+import os
 import platform
 import resource
 import statistics
@@ -330,13 +331,17 @@ def run(p: Plan) -> Iterator[dict]:
 
 
 THREAD_SETTINGS = ("auto", 1, "all")
+# a Python loop that runs while the process whose pid is its argument is its parent (a child is reparented
+# when its parent dies: so the loop ends with nnbp, even killed by SIGKILL)
+BUSY_LOOP = "import os, sys\nwhile os.getppid() == int(sys.argv[1]):\n    for _ in range(100_000):\n        pass\n"
 SPIN_OUT = 0.2  # seconds between timings: OpenBLAS's idle threads spin for about 0.1 s after a product
 
 
 @contextmanager
 def busy_process() -> Iterator[None]:
-    """Another program keeping one CPU busy (a Python loop) for the length of the block."""
-    process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    """Another program keeping one CPU busy (a Python loop) for the length of the block; it also stops
+    by itself if this process dies (a SIGKILL runs no `finally`)."""
+    process = subprocess.Popen([sys.executable, "-c", BUSY_LOOP, str(os.getpid())])
     try:
         time.sleep(SPIN_OUT)
         yield

@@ -61,16 +61,25 @@ class Evaluation:
 
     @property
     def confusion(self) -> Array:
-        """(n_classes, n_classes) counts: row = true class, column = predicted class."""
+        """(n_classes, n_classes) counts: row = true class, column = predicted class. Its memory grows
+        with the square of the classes: for many, `confusions` lists the pairs that occur."""
         k = self.n_classes
         return np.bincount(self.labels * k + self.predictions, minlength=k * k).reshape(k, k)
+
+    def confusions(self, limit: int | None = None) -> list[tuple[int, int, int]]:
+        """(true class, predicted class, count) of the mistakes that occur, most frequent first (ties by
+        class), at most `limit` of them; memory grows with the examples, not the classes."""
+        wrong = self.predictions != self.labels
+        pairs, counts = np.unique(self.labels[wrong] * self.n_classes + self.predictions[wrong], return_counts=True)
+        order = np.argsort(-counts, kind="stable")[:limit]
+        return [(int(pairs[i] // self.n_classes), int(pairs[i] % self.n_classes), int(counts[i])) for i in order]
 
     @property
     def per_class_accuracy(self) -> list[float | None]:
         """The share of each class's examples predicted right (None for a class with no example)."""
-        confusion = self.confusion
-        counts = confusion.sum(axis=1)
-        return [float(confusion[c, c] / counts[c]) if counts[c] else None for c in range(self.n_classes)]
+        counts = np.bincount(self.labels, minlength=self.n_classes)
+        right = np.bincount(self.labels[self.predictions == self.labels], minlength=self.n_classes)
+        return [float(r / c) if c else None for r, c in zip(right.tolist(), counts.tolist())]
 
     def to_dict(self) -> dict:
         """The summary figures (what history.json records)."""
@@ -109,8 +118,7 @@ class Batcher:
     """
 
     def __init__(self, split: Split, scale: float, n_classes: int, dtype: np.dtype) -> None:
-        self.split, self.scale, self.dtype = split, scale, np.dtype(dtype)
-        self.targets = np.eye(n_classes, dtype=dtype)  # column k: the one-hot target of class k
+        self.split, self.scale, self.dtype, self.n_classes = split, scale, np.dtype(dtype), n_classes
         self._arrays: dict[int, tuple[Array, Array, Array, Array]] = {}
 
     def gather(self, idx: Array) -> tuple[Array, Array]:
@@ -124,14 +132,15 @@ class Batcher:
                 np.empty((m, n_0), self.split.images.dtype),
                 np.empty((m, n_0), self.dtype),
                 np.empty(m, self.split.labels.dtype),
-                np.empty((len(self.targets), m), self.dtype),
+                np.empty((self.n_classes, m), self.dtype),
             )
         stored, rows, labels, Y = self._arrays[m]
         np.take(self.split.images, idx, axis=0, out=stored, mode="clip")  # "clip" writes straight into out
         np.copyto(rows, stored)  # examples as rows, cast to floats (a cast-and-scale multiply is slower)
         rows *= self.scale
         np.take(self.split.labels, idx, out=labels, mode="clip")
-        np.take(self.targets, labels, axis=1, out=Y, mode="clip")
+        Y.fill(0)
+        Y[labels, np.arange(m)] = 1  # one-hot columns
         return rows.T, Y
 
     def batches(self, order: Array, m: int) -> Iterator[tuple[Array, Array]]:

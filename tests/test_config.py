@@ -138,7 +138,7 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
         ("sizes: 784\n", "is not a list of 2 to 1000 layer sizes"),
         (
             "sizes: [784, 1000000000, 10]\n",
-            "would need at least 5,923.2 GiB for its weights and gradient; the limit is 4.0 GiB",
+            "would need at least 5,923.21 GiB for its weights and gradient; the limit is 4.00 GiB",
         ),
         ("engine: gpu\n", "engine: 'gpu' is not one of matrix, loop"),
         ("dtype: float16\n", "dtype: 'float16' is not one of float64, float32"),

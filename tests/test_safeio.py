@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -79,8 +80,8 @@ def test_only_the_members_asked_for_are_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "arrays, names, message",
     [
-        ({"a": np.zeros((100, 100))}, ["a"], "its arrays a hold 0 MiB; the limit is 0 MiB"),
-        ({"a": np.zeros(100), "b": np.zeros(100)}, ["a", "b"], "its arrays a, b hold 0 MiB; the limit is"),
+        ({"a": np.zeros((100, 100))}, ["a"], "its arrays a hold 78.1 KiB; the limit is 1,000 bytes"),
+        ({"a": np.zeros(100), "b": np.zeros(100)}, ["a", "b"], "its arrays a, b hold 1.6 KiB; the limit is"),
         ({"a": np.array([object()], dtype=object)}, ["a"], "a holds pickled object arrays"),
         ({"a": np.zeros(3)}, ["a", "b"], "missing array 'b'"),
     ],
@@ -115,8 +116,10 @@ def test_what_is_not_an_npz_is_one_line(tmp_path, content):
 
 
 def test_read_text_refuses_what_is_not_a_small_regular_text_file(tmp_path):
-    with pytest.raises(NnbpError, match="is not a regular file"):
+    with pytest.raises(NnbpError, match="/dev/zero: is a character device, not a config"):
         read_text(Path("/dev/zero"), "a config", 100)
+    with pytest.raises(NnbpError, match="is a directory, not a config"):
+        read_text(tmp_path, "a config", 100)
     (tmp_path / "big").write_text("x" * 101)
     with pytest.raises(NnbpError, match="larger than 100 bytes"):
         read_text(tmp_path / "big", "a config", 100)
@@ -171,3 +174,62 @@ def test_a_member_that_deflates_to_far_more_is_never_decompressed(tmp_path):
     tracemalloc.stop()
     assert arrays["a"].tolist() == [0, 1, 2, 3, 4]
     assert seconds < 1 and peak < 10 * 2**20
+
+
+def test_special_files_are_refused_at_once_and_named(tmp_path):
+    """A FIFO would block a plain open() until a writer came; it is opened without blocking and refused."""
+    from nnbp.system.safeio import open_regular
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path, kind in (
+        (fifo, "a FIFO (named pipe)"),
+        (Path("/dev/null"), "a character device"),
+        (tmp_path, "a directory"),
+    ):
+        with pytest.raises(NnbpError, match=f"is {re.escape(kind)}, not an input"):
+            with open_regular(path, "an input"):
+                pass
+    with pytest.raises(NnbpError, match="no such file"):
+        with open_regular(tmp_path / "missing", "an input"):
+            pass
+
+
+def test_an_output_that_is_not_a_regular_file_is_never_replaced(tmp_path):
+    import stat
+
+    fifo = tmp_path / "null"
+    os.mkfifo(fifo)
+    with pytest.raises(NnbpError, match="null: is a FIFO .* it will not replace it"):
+        write_atomic(fifo, b"png")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and os.listdir(tmp_path) == ["null"]  # nor a temporary file
+    with pytest.raises(NnbpError, match="is a directory"):
+        write_atomic(tmp_path, b"x")
+    write_atomic(tmp_path / "ok", b"x")  # a regular file, or nothing, is fine
+    write_atomic(tmp_path / "ok", b"y")
+    assert (tmp_path / "ok").read_bytes() == b"y"
+
+
+def test_a_header_check_refuses_a_member_before_any_of_it_is_inflated(tmp_path, monkeypatch):
+    """A member whose header disagrees with what the caller expects is refused from its header alone."""
+    from nnbp.system import safeio
+
+    path = tmp_path / "d.npz"
+    write_npz_file(path, a=np.zeros((3000, 4000)))  # 96 MB that deflate from about 100 KB
+
+    def never(*args):
+        raise AssertionError("a member's data was read")
+
+    monkeypatch.setattr(safeio, "_read_member", never)
+
+    def check(name, shape, dtype):
+        if shape != (3, 4):
+            raise NnbpError(f"{name} has shape {shape}")
+
+    with pytest.raises(NnbpError, match=r"a has shape \(3000, 4000\)"):
+        read_npz(path, "a test file", ["a"], max_bytes=10**12, check=check)
+
+
+def write_npz_file(path, **arrays):
+    with open(path, "wb") as f:
+        np.savez_compressed(f, **arrays)

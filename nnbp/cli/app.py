@@ -18,6 +18,7 @@ import click
 from nnbp import __version__
 from nnbp.config import KEYS, TrainConfig
 from nnbp.errors import NnbpError
+from nnbp.system.memory import memory_limit
 
 
 class CliError(click.ClickException):
@@ -39,6 +40,8 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            with errors():
+                memory_limit()  # a bad NNBP_MAX_MEMORY is named as itself, before an option that reads it
             return super().invoke(ctx)
         except KeyboardInterrupt:
             click.echo("Stopped by SIGINT", err=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import click
 
 from nnbp.cli import text
 from nnbp.cli.app import errors, fetcher, key_option, main
+from nnbp.cli.terminal import StopAtOnce, Stopped
 from nnbp.config import build_config, read_config_file
 
 HELP = """Time the matrix engine against the chapter's per-example loop on the same work.
@@ -91,11 +94,16 @@ def bench(
     header, row_line = (
         (text.contention_header_lines, text.contention_row) if contended else (text.bench_header_lines, text.bench_row)
     )
-    for row in benchmark.run(plan):
-        if not as_json:
-            if len(plan.results) == 1:
-                click.echo("\n".join(header(plan)))
-            click.echo(row_line(row))
+    with StopAtOnce():  # SIGTERM too unwinds, so the busy process of --contended is stopped with nnbp
+        try:
+            for row in benchmark.run(plan):
+                if not as_json:
+                    if len(plan.results) == 1:
+                        click.echo("\n".join(header(plan)))
+                    click.echo(row_line(row))
+        except Stopped as stopped:
+            click.echo(f"Stopped by {signal.Signals(stopped.signum).name}", err=True)
+            sys.exit(128 + stopped.signum)
     click.echo(text.strict_json(plan.summary()) if as_json else "\n".join(text.bench_footer_lines(plan)))
     if plot_path is not None:
         with errors():

@@ -9,6 +9,9 @@ import click
 from nnbp.cli import text
 from nnbp.cli.app import errors, fetcher, key_option, main
 
+MATRIX_CLASSES_JSON = 100  # --json's confusion matrix up to this many classes (its size grows with their square)
+CONFUSIONS_JSON = 100  # the largest confusions --json lists, whatever the classes
+
 
 @main.command("eval")
 @click.argument("weights_path", metavar="WEIGHTS", type=click.Path(path_type=Path))
@@ -28,6 +31,7 @@ def eval_cmd(weights_path: Path, dataset: str | None, threads: str | int | None,
     with errors():
         ev, data = evaluate_weights(weights_path, dataset, fetch=fetcher(as_json), threads=threads or "auto")
     if as_json:
+        small = ev.n_classes <= MATRIX_CLASSES_JSON
         click.echo(
             text.strict_json(
                 {
@@ -37,7 +41,8 @@ def eval_cmd(weights_path: Path, dataset: str | None, threads: str | int | None,
                     **ev.to_dict(),
                     "class_names": data.class_names,
                     "per_class_accuracy": ev.per_class_accuracy,
-                    "confusion": ev.confusion.tolist(),
+                    "confusion": ev.confusion.tolist() if small else None,
+                    "largest_confusions": [list(c) for c in ev.confusions(CONFUSIONS_JSON)],
                 }
             )
         )

@@ -16,15 +16,40 @@ from typing import Any
 
 import numpy as np
 
+from nnbp.cli.text import shown
 from nnbp.data import Fetch, load_dataset
 from nnbp.errors import NnbpError
 from nnbp.run.history import History, read_history
 from nnbp.run.weights import load_weights
-from nnbp.system.safeio import write_atomic
+from nnbp.system.safeio import check_output, write_atomic
 from nnbp.training import evaluate
 
 FIGURES = ("curves", "weights", "confusion", "mistakes")
 MISTAKES = 18  # the most confident mistakes shown
+CONFUSION_CLASSES = 30  # classes a confusion heatmap shows, at most: beyond, its cells are too small to read
+
+
+def most_confused(ev: Any, limit: int) -> list[int]:
+    """Up to `limit` classes, those of the most frequent confusions first (true, then predicted)."""
+    classes: list[int] = []
+    for true, predicted, _ in ev.confusions():
+        for c in (true, predicted):
+            if c not in classes and len(classes) < limit:
+                classes.append(c)
+        if len(classes) >= limit:
+            break
+    return classes or list(range(min(limit, ev.n_classes)))
+
+
+def confusion_among(ev: Any, classes: list[int]) -> np.ndarray:
+    """The confusion matrix restricted to `classes` (rows and columns in that order), in memory that
+    grows with the examples, not with the square of all the classes."""
+    position = {c: i for i, c in enumerate(classes)}
+    matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    kept = np.isin(ev.labels, classes) & np.isin(ev.predictions, classes)
+    for true, predicted in zip(ev.labels[kept].tolist(), ev.predictions[kept].tolist()):
+        matrix[position[true], position[predicted]] += 1
+    return matrix
 
 
 def require_pyplot() -> Any:
@@ -328,12 +353,16 @@ def draw(
         raise NnbpError(f"{weights}: records no dataset to draw its test split from")
     dataset = load_dataset(config["dataset"], fetch=fetch)
     ev = evaluate(network, dataset, dataset.test)
-    names = [dataset.class_name(k) for k in range(dataset.n_classes)]
+    names = [shown(dataset.class_name(k), 30) for k in range(dataset.n_classes)]
     if "confusion" in what:
         written.append(run_dir / "confusion.png")
-        plot_confusion(
-            ev.confusion, names, f"{weights} on {dataset.name}'s test split: {100 * ev.accuracy:.2f}%", written[-1]
-        )
+        title = f"{weights} on {shown(dataset.name)}'s test split: {100 * ev.accuracy:.2f}%"
+        if ev.n_classes <= CONFUSION_CLASSES:
+            plot_confusion(ev.confusion, names, title, written[-1])
+        else:
+            classes = most_confused(ev, CONFUSION_CLASSES)
+            title += f"; the {len(classes)} of its {ev.n_classes:,} classes most involved in mistakes"
+            plot_confusion(confusion_among(ev, classes), [names[c] for c in classes], title, written[-1])
     if "mistakes" in what and square:
         wrong = np.flatnonzero(ev.predictions != ev.labels)
         worst = wrong[np.argsort(-ev.confidence[wrong], kind="stable")][:MISTAKES]
@@ -378,3 +407,57 @@ def draw_sweep(sweep_dir: Path, path: Path | None = None) -> Path:
     path = path or sweep_dir / "sweep.png"
     plot_sweep(drawn, f"{sweep_dir}: {summary.get('config')}", path)
     return path
+
+
+def check_picture_output(path: Path) -> None:
+    """Refuse, before any work, a --show path that Pillow cannot write or that is not a .png."""
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        raise NnbpError("--show needs Pillow: pip install 'nnbp[images]'") from None
+    if path.suffix.lower() != ".png":
+        raise NnbpError(f"--show: {path} does not end in .png")
+    check_output(path)
+
+
+def show_inputs(shown: list[tuple[str, Any, Any]], path: Path, cell: int = 112) -> Path:
+    """A PNG with a row per input: the picture (or array) as given, and beside it, enlarged, the input
+    the network saw (its square form), each captioned."""
+    from PIL import Image, ImageDraw
+
+    rows = []
+    for name, pixels, seen in shown:
+        side = math.isqrt(seen.size)
+        given = pixels.reshape(side, side) if pixels.ndim == 1 and side * side == pixels.size else pixels
+        pictures = [_as_tile(given, cell) if given.ndim == 2 else None, _as_tile(seen.reshape(side, side), cell)]
+        rows.append((shown_name(name), pictures))
+    canvas = Image.new("L", (2 * cell + 30, max(1, len(rows)) * (cell + 24)), 255)
+    draw = ImageDraw.Draw(canvas)
+    for r, (name, pictures) in enumerate(rows):
+        top = r * (cell + 24)
+        draw.text((4, top + 2), name, fill=0)
+        for c, tile in enumerate(pictures):
+            if tile is not None:
+                canvas.paste(tile, (10 + c * (cell + 10), top + 18))
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG")
+    try:
+        write_atomic(path, buffer.getvalue())
+    except OSError as e:
+        raise NnbpError(f"{path}: cannot write ({e.strerror})") from None
+    return path
+
+
+def _as_tile(pixels: Any, cell: int) -> Any:
+    """An image array (uint8, or floats in [0, 1]) as a grayscale tile fitted into cell × cell."""
+    from PIL import Image
+
+    levels = pixels if pixels.dtype == np.uint8 else np.clip(np.rint(pixels * 255), 0, 255).astype(np.uint8)
+    tile = Image.fromarray(np.ascontiguousarray(levels))  # uint8, 2-D: grayscale
+    scale = cell / max(tile.size)
+    resample = Image.NEAREST if scale >= 1 else Image.BOX  # a 28 × 28 form shown as its pixels
+    return tile.resize((max(1, round(tile.width * scale)), max(1, round(tile.height * scale))), resample)
+
+
+def shown_name(name: str) -> str:
+    return shown(name, 40)

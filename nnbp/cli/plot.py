@@ -49,6 +49,8 @@ def plot_cmd(run_dirs: tuple[Path, ...], png: Path | None, what: str) -> None:
     if unknown:
         raise click.BadParameter(f"{unknown[0]!r} is not one of {', '.join(FIGURES)}", param_hint="--what")
     with errors():
+        if png is not None:
+            figures.check_output(png)  # before any drawing: a device node or FIFO there is refused, not replaced
         if len(run_dirs) > 1:
             written = [figures.compare(list(run_dirs), png or Path("comparison.png"))]
         elif (run_dirs[0] / "summary.json").exists():

@@ -29,7 +29,9 @@ and/or a `sweep:` section in CONFIG:
 \b
 The runs go to -j worker processes (one per core by default), each with one BLAS thread, or with
 --scheduler to a Dask cluster (pip install 'nnbp[cluster]'); the weights are the same either way and
-the same as `nnbp train` of the run's config.yaml. Running the same sweep again skips the finished
+the same as `nnbp train` of the run's config.yaml. A Dask cluster runs the code nnbp sends it and
+nnbp unpickles what it sends back: use only a cluster you control, and across machines a tls://
+scheduler with --tls-ca-file, --tls-cert and --tls-key. Running the same sweep again skips the finished
 runs and resumes the interrupted ones. A run that fails (diverges, say) is recorded as failed and
 the others go on. Ctrl-C stops every worker (exit 130), keeping each finished run and epoch.
 
@@ -39,6 +41,8 @@ Examples:
   nnbp sweep configs/mnist-sample.yaml --epochs 3 --grid eta=0.5,1,3 --seeds 0,1 -j 2
   nnbp sweep configs/mnist-sample.yaml --grid sizes=[784,30,10],[784,100,10] --grid mini_batch_size=10,100
   nnbp sweep configs/sweep-eta.yaml --scheduler tcp://127.0.0.1:8786
+  nnbp sweep configs/sweep-eta.yaml --scheduler tls://10.0.0.5:8786 --tls-ca-file ca.pem \\
+      --tls-cert me.pem --tls-key me.key
   nnbp plot runs/sweep-eta-sweep
 """
 
@@ -62,6 +66,15 @@ Examples:
     "--output", "-o", "output", type=click.Path(path_type=Path), help="The sweep's folder [runs/<CONFIG's name>-sweep]."
 )
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Train on this Dask cluster instead of here.")
+@click.option(
+    "--tls-ca-file", type=click.Path(path_type=Path), help="With a tls:// scheduler: the CA's certificate (PEM)."
+)
+@click.option(
+    "--tls-cert", type=click.Path(path_type=Path), help="With a tls:// scheduler: this side's certificate (PEM)."
+)
+@click.option(
+    "--tls-key", type=click.Path(path_type=Path), help="With a tls:// scheduler: this side's private key (PEM)."
+)
 @click.option("--force", is_flag=True, help="Train every run afresh, replacing what the sweep's folder holds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (run lines go to stderr).")
 @click.option("--quiet", "-q", is_flag=True, help="Print no line per run.")
@@ -73,14 +86,22 @@ def sweep(
     jobs: int | None,
     output: Path | None,
     scheduler: str | None,
+    tls_ca_file: Path | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
     force: bool,
     as_json: bool,
     quiet: bool,
     **options: Any,
 ) -> None:
     from nnbp.sweep import plan
+    from nnbp.sweep.cluster import Cluster
 
+    tls = (tls_ca_file, tls_cert, tls_key)
+    if scheduler is None and any(tls):
+        raise click.UsageError("--tls-ca-file, --tls-cert and --tls-key go with --scheduler tls://HOST:PORT")
     with errors():
+        cluster = Cluster(scheduler, *tls) if scheduler is not None else None
         planned = plan(config_path, list(grid), seeds, options, output, fetch=fetcher(quiet))
     total, finished = len(planned.points), []
 
@@ -91,7 +112,7 @@ def sweep(
 
     with StopAtOnce(), errors():
         try:
-            summary = planned.run(jobs, scheduler, force, on_outcome)
+            summary = planned.run(jobs, cluster, force, on_outcome)
         except Stopped as stopped:
             click.echo(text.sweep_stopped_line(stopped.signum, sum(finished), total, planned.folder), err=True)
             sys.exit(128 + stopped.signum)

@@ -55,8 +55,10 @@ def final_lines(weights: Path, history: History) -> list[str]:
         f"after {done} epoch{'s' if done != 1 else ''}; best {history.evaluated_on} accuracy "
         f"{100 * best.accuracy:.2f}% at epoch {best.epoch}"
     )
-    if best.epoch != done:
+    if best.epoch != done and history.best_test is not None:
         line += f", whose network (best.npz) scores {100 * history.best_test['accuracy']:.2f}% on the test split"
+    elif best.epoch != done:
+        line += ", whose network is gone: best.npz was deleted after that epoch"
     return lines + [line]
 
 
@@ -106,22 +108,45 @@ def stopped_line(signum: int, output: Path, done: int) -> str:
     return f"Stopped by {name} before the first epoch ended: nothing was saved to {output}; start again with --force"
 
 
+MATRIX_CLASSES = 20  # a confusion matrix wider than this does not fit a terminal: the largest confusions instead
+LISTED = 10  # classes and confusions listed for a dataset with more classes than that
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """Text from a file, safe to print: control characters (a terminal's escape sequences) written as
+    escapes, and cut at `limit` characters."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def evaluation_lines(weights: Path, dataset: Any, ev: Evaluation) -> list[str]:
     """Accuracy, per-class accuracy (with the classes' names) and the confusion matrix (rows: true
-    class, columns: predicted)."""
-    confusion = ev.confusion.tolist()
-    width = max(5, len(str(max(map(max, confusion)))) + 1)
-    return [
-        f"{weights} on {dataset.name} (test split)",
+    class, columns: predicted); for many classes, the least accurate classes and the largest confusions."""
+    lines = [
+        f"{weights} on {shown(dataset.name)} (test split)",
         f"accuracy {100 * ev.accuracy:.2f}% ({ev.correct} / {ev.total}), cost {ev.cost:.4f}",
-        "per-class accuracy: "
-        + "  ".join(
-            f"{dataset.class_name(c)}: {'-' if a is None else f'{100 * a:.1f}%'}"
-            for c, a in enumerate(ev.per_class_accuracy)
-        ),
-        "confusion matrix (rows: true class, columns: predicted):",
-        "    " + "".join(f"{c:>{width}}" for c in range(len(confusion))),
-        *(f"{c:>3} " + "".join(f"{v:>{width}}" for v in row) for c, row in enumerate(confusion)),
+    ]
+    accuracy = ev.per_class_accuracy
+    names = [shown(dataset.class_name(c), 30) for c in range(ev.n_classes)]
+    if ev.n_classes <= MATRIX_CLASSES:
+        confusion = ev.confusion.tolist()
+        width = max(5, len(str(max(map(max, confusion)))) + 1)
+        return [
+            *lines,
+            "per-class accuracy: "
+            + "  ".join(f"{names[c]}: {'-' if a is None else f'{100 * a:.1f}%'}" for c, a in enumerate(accuracy)),
+            "confusion matrix (rows: true class, columns: predicted):",
+            "    " + "".join(f"{c:>{width}}" for c in range(len(confusion))),
+            *(f"{c:>3} " + "".join(f"{v:>{width}}" for v in row) for c, row in enumerate(confusion)),
+        ]
+    present = [c for c, a in enumerate(accuracy) if a is not None]
+    worst = sorted(present, key=lambda c: (accuracy[c], c))[:LISTED]
+    return [
+        *lines,
+        f"{ev.n_classes:,} classes, {len(present):,} of them in the test split; the {len(worst)} least accurate: "
+        + "  ".join(f"{names[c]}: {100 * accuracy[c]:.1f}%" for c in worst),
+        f"the {LISTED} largest confusions (true → predicted: count): "
+        + "  ".join(f"{names[t]} → {names[p]}: {n}" for t, p, n in ev.confusions(LISTED)),
     ]
 
 
@@ -130,51 +155,45 @@ def prediction_lines(predictions: list[Any], kind: str) -> list[str]:
     lines = [f"(score: {kind})"]
     for p in predictions:
         (first, score), *rest = p.top
-        others = ", ".join(f"{name} {s:.3f}" for name, (_, s) in zip(p.names[1:], rest))
-        lines.append(f"{p.input}: {p.names[0]} {score:.3f}" + (f"; then {others}" if others else ""))
+        others = ", ".join(f"{shown(name, 30)} {s:.3f}" for name, (_, s) in zip(p.names[1:], rest))
+        lines.append(f"{p.input}: {shown(p.names[0], 30)} {score:.3f}" + (f"; then {others}" if others else ""))
     return lines
 
 
 def info_lines(info: dict) -> list[str]:
-    """`nnbp info`: the network, its training and its figures."""
+    """`nnbp info`: the network, its training and its figures (text from the file made safe to print)."""
     lines = [
         f"{info['file']}: {info['sizes']} {'/'.join(info['activation'])}, {info['cost']} cost, "
-        f"{info['parameters']:,} parameters ({info['dtype']}), nnbp {info['nnbp']}"
+        f"{info['parameters']:,} parameters ({info['dtype']}), nnbp {shown(info['nnbp'], 20)}"
     ]
     if info.get("dataset"):
-        names = info.get("class_names")
-        lines.append(f"trained on {info['dataset']}" + (f"; classes: {', '.join(names)}" if names else ""))
+        names = info.get("class_names") or []
+        listed = ", ".join(shown(n, 30) for n in names[:LISTED]) + (
+            f", … ({len(names):,} in all)" if len(names) > LISTED else ""
+        )
+        lines.append(f"trained on {shown(info['dataset'])}" + (f"; classes: {listed}" if names else ""))
     config = info.get("config") or {}
-    if config:
-        keys = (
-            "eta",
-            "mini_batch_size",
-            "epochs",
-            "lmbda",
-            "momentum",
-            "eta_schedule",
-            "early_stopping",
-            "init",
-            "seed",
-        )
-        lines.append(
-            "config: "
-            + ", ".join(f"{k} {config[k]}" for k in keys if k == "seed" or config.get(k) not in (None, 0, 0.0))
-        )
+    keys = ("eta", "mini_batch_size", "epochs", "lmbda", "momentum", "eta_schedule", "early_stopping", "init", "seed")
+    described = [
+        f"{k} {shown(config[k], 40)}" for k in keys if k in config and (k == "seed" or config[k] not in (None, 0, 0.0))
+    ]
+    if described:
+        lines.append("config: " + ", ".join(described))
     if "epochs" in info:
         lines.append(
             f"{info['epochs']} epochs; {info['evaluated_on']} accuracy {100 * info['final_accuracy']:.2f}% "
             f"at the last, {100 * info['best_accuracy']:.2f}% at the best (epoch {info['best_epoch']})"
         )
         if info.get("test"):
+            best_test = info.get("best_test")
             lines.append(
-                f"test accuracy {100 * info['test']['accuracy']:.2f}% (last epoch), "
-                f"{100 * info['best_test']['accuracy']:.2f}% (best epoch)"
+                f"test accuracy {100 * info['test']['accuracy']:.2f}% (last epoch)"
+                + (f", {100 * best_test['accuracy']:.2f}% (best epoch)" if best_test else "")
             )
         if info.get("stopped"):
-            lines.append(f"stopped after epoch {info['stopped']['epoch']}: {info['stopped']['reason']}")
+            lines.append(f"stopped after epoch {info['stopped']['epoch']}: {shown(info['stopped']['reason'], 200)}")
     elif "epoch" in info:
-        lines.append(f"the network of epoch {info['epoch']} (best.npz)")
+        lines.append(f"the network of epoch {shown(info['epoch'], 20)} (best.npz)")
     return lines
 
 

@@ -139,8 +139,8 @@ def sizes(value: Any, where: str) -> tuple[int, ...]:
     needed = 2 * parameter_bytes(checked, 4)  # weights and gradient, in float32 at the least
     if needed > memory_limit():
         raise NnbpError(
-            f"{where}: {shown(list(checked))} would need at least {describe(needed)} for its weights and "
-            f"gradient; the limit is {describe(memory_limit())} (set NNBP_MAX_MEMORY to raise it)"
+            f"{where}: {shown(list(checked))} would need at least {describe(needed, memory_limit())} for its "
+            f"weights and gradient; the limit is {describe(memory_limit(), needed)} (set NNBP_MAX_MEMORY to raise it)"
         )
     return checked
 
@@ -174,7 +174,9 @@ def eta_schedule(value: Any, where: str) -> EtaSchedule | None:
     if value is None or isinstance(value, EtaSchedule):
         return value
     if not isinstance(value, dict):
-        raise NnbpError(f"{where}: {shown(value)} is not a mapping such as {{patience: 10, factor: 0.5}}")
+        raise NnbpError(
+            f"{where}: {shown(value)} is not a mapping such as {{patience: 10, factor: 0.5}}, each field given once"
+        )
     unknown = [str(k)[:40] for k in value if k not in SCHEDULE_FIELDS]
     if unknown:
         raise NnbpError(
@@ -248,6 +250,8 @@ def schedule_text(value: str) -> Any:
     fields: dict[str, Any] = {}
     for part in value.split(","):
         name, _, given = part.partition("=")
+        if name.strip() in fields:
+            return value  # a field given twice: the parser refuses text that is not a mapping, naming it
         fields[name.strip()] = int_text(given.strip()) if name.strip() == "patience" else given.strip()
     return fields
 

@@ -83,6 +83,9 @@ def first_examples(dataset: Dataset, n: int | None) -> Dataset:
     return replace(dataset, train=Split(dataset.train.images[:n], dataset.train.labels[:n]))
 
 
+ABOUT_DATA = ("input_scale", "class_names", "input_stats")  # what `about` gives, as a weights file keeps it
+
+
 def about(dataset: Dataset) -> dict:
     """What a network trained on `dataset` should carry about its inputs (JSON-ready): the scale from
     stored pixels to inputs, the class names, and the mean and spread of the training examples'

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from nnbp.errors import NnbpError
+from nnbp.system.safeio import open_regular
 
 CHUNK = 1 << 16
 
@@ -122,7 +123,8 @@ class _Silent:
 
 def _sha256(path: Path, decompress: bool = False) -> str:
     digest = hashlib.sha256()
-    with (gzip.open if decompress else open)(path, "rb") as f:
+    with open_regular(path, "a dataset file") as raw:
+        f = gzip.GzipFile(fileobj=raw, mode="rb") if decompress else raw
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

@@ -10,6 +10,7 @@ Every problem is an `NnbpError` naming the file and what is wrong.
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -20,7 +21,7 @@ from nnbp.data.dataset import Dataset, Split
 from nnbp.data.pickled import read_nielsen_pickle
 from nnbp.errors import NnbpError
 from nnbp.system.memory import describe, memory_limit
-from nnbp.system.safeio import read_into, read_npz
+from nnbp.system.safeio import kind_of, open_regular, read_into, read_npz
 
 Array = np.ndarray
 
@@ -108,9 +109,9 @@ def read_idx(path: Path, kind: str) -> Array:
 
     The payload is read straight into its final array, so a file never sits in memory twice.
     """
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as f:
+        with open_regular(path, f"an IDX file of {kind}") as raw:
+            f = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw
             header = f.read(4)
             if len(header) < 4:
                 raise NnbpError(f"{path}: ends inside the IDX header")
@@ -157,19 +158,20 @@ def find_idx_file(folder: Path, stem: str) -> Path:
     """`stem` or `stem.gz` in `folder`."""
     for name in (stem, stem + ".gz"):
         try:
-            if (folder / name).is_file():
-                return folder / name
-        except (OSError, ValueError):  # a folder name too long for the file system, say: not there
-            pass
+            mode = os.stat(folder / name).st_mode
+        except (OSError, ValueError):  # missing, or a folder name too long for the file system: not there
+            continue
+        if kind_of(mode):
+            raise NnbpError(f"{folder / name}: is {kind_of(mode)}, not an IDX file")
+        return folder / name
     raise NnbpError(f"{str(folder)[:200]}: has neither {stem} nor {stem}.gz")
 
 
 def idx_length(path: Path) -> int:
     """The number of items an IDX file's header announces (the header alone is read)."""
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as f:
-            header = f.read(8)
+        with open_regular(path, "an IDX file") as raw:
+            header = (gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw).read(8)
     except (OSError, EOFError, zlib.error) as e:
         raise NnbpError(f"{path}: cannot be read as IDX ({e})") from None
     if len(header) < 8:

@@ -8,21 +8,21 @@ inputs already in [0, 1]. Knows nothing of networks: `nnbp.run.prediction` decid
 
 from __future__ import annotations
 
-import io
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from nnbp.errors import NnbpError
-from nnbp.system.memory import describe, memory_limit
-from nnbp.system.safeio import read_npz
+from nnbp.system.memory import memory_limit
+from nnbp.system.safeio import open_regular, read_into, read_npz
 
 Array = np.ndarray
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 MAX_PICTURE_PIXELS = 50_000_000  # a photograph of a digit needs far fewer; Pillow's bomb check is 89 million
+WORKING_SIDE = 1024  # a larger photograph is shrunk to this: the digit ends 20 pixels tall
 
 
 @dataclass(frozen=True)
@@ -37,23 +37,14 @@ class Example:
 
 def read_examples(source: str) -> list[Example]:
     """The examples in one input: a picture, an .npy, an .npz, or `-` (an .npy on stdin)."""
-    if source == "-":
-        data = sys.stdin.buffer.read(memory_limit() + 1)
-        if len(data) > memory_limit():
-            raise NnbpError(f"-: stdin holds more than the memory limit {describe(memory_limit())}")
-        return _stack("-", _read_npy(io.BytesIO(data), "-"))
+    if source == "-":  # read as it streams in, the header first: no more memory than the array takes
+        return _stack("-", _read_npy(sys.stdin.buffer, "-"))
     path = Path(source).expanduser()
     suffix = path.suffix.lower()
-    try:
-        exists = path.is_file()
-    except (OSError, ValueError):
-        exists = False
-    if not exists:
-        raise NnbpError(f"{source[:200]}: no such file")
     if suffix in IMAGE_SUFFIXES:
         return [Example(source, read_picture(path), picture=True)]
     if suffix == ".npy":
-        with open(path, "rb") as f:
+        with open_regular(path, "an .npy array") as f:
             return _stack(source, _read_npy(f, source))
     if suffix == ".npz":
         arrays = read_npz(
@@ -62,30 +53,62 @@ def read_examples(source: str) -> list[Example]:
         if not arrays:
             raise NnbpError(f"{path}: holds neither an x_test nor an x array")
         return _stack(source, arrays.get("x_test", arrays.get("x")))
+    with open_regular(path, "an input"):  # says what the path is, if it is not a file
+        pass
     raise NnbpError(f"{source[:200]}: not a picture ({', '.join(IMAGE_SUFFIXES)}), .npy or .npz")
 
 
 def read_picture(path: Path) -> Array:
-    """A picture as 2-D uint8 grayscale (Pillow's luminance of its colours, over white where transparent)."""
+    """A picture as 2-D grayscale (uint8, or floats in [0, 1]), as it is meant to be seen: turned as its EXIF
+    orientation says (phones store a photo as the sensor took it), 16-bit levels kept, transparency
+    laid over a background that contrasts with the opaque strokes (light strokes on a transparent
+    page stay visible), and a photograph larger than WORKING_SIDE shrunk to it (box average)."""
     try:
-        from PIL import Image
+        from PIL import Image, ImageOps
     except ImportError:
         raise NnbpError(f"{path}: reading pictures needs Pillow: pip install 'nnbp[images]'") from None
     try:
-        with Image.open(path) as picture:
+        with open_regular(path, "a picture") as f, Image.open(f) as picture:
             if picture.width * picture.height > MAX_PICTURE_PIXELS:
                 raise NnbpError(
                     f"{path}: {picture.width} × {picture.height} pixels is more than a digit needs "
                     f"(at most {MAX_PICTURE_PIXELS:,})"
                 )
-            if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
-                white = Image.new("RGBA", picture.size, "white")
-                picture = Image.alpha_composite(white, picture.convert("RGBA"))
-            return np.asarray(picture.convert("L"), dtype=np.uint8)
+            picture = ImageOps.exif_transpose(picture)
+            sixteen_bit = picture.mode.startswith("I;16")
+            if sixteen_bit:
+                picture = picture.convert("I")  # 32-bit integer levels, which reduce() and numpy both take
+            factor = -(-max(picture.size) // WORKING_SIDE)
+            if factor > 1:
+                picture = picture.reduce(factor)
+            return gray_levels(picture, 65535.0 if sixteen_bit else None)
     except NnbpError:
         raise
     except Exception as e:  # Pillow raises many kinds on a bad file; all mean "not a readable picture"
         raise NnbpError(f"{path}: not a readable picture ({type(e).__name__}: {str(e)[:120]})") from None
+
+
+def gray_levels(picture: Any, full_scale: float | None = None) -> Array:
+    """A Pillow image's luminance: uint8 levels for an ordinary 8-bit picture (scaled later exactly as a
+    dataset's pixels are), else floats in [0, 1] (see `read_picture` for 16-bit levels and
+    transparency); `full_scale` is the level of white for integer and float modes, else inferred."""
+    if picture.mode in ("I", "F"):
+        levels = np.asarray(picture, dtype=np.float64)
+        top = float(levels.max())
+        if full_scale is None:
+            full_scale = 1.0 if picture.mode == "F" and top <= 1 else 255.0 if top <= 255 else 65535.0
+        return np.clip(levels / max(full_scale, top), 0.0, 1.0)
+    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+        rgba = picture.convert("RGBA")
+        alpha = np.asarray(rgba, dtype=np.float64)[..., 3] / 255
+        luminance = np.asarray(rgba.convert("RGB").convert("L"), dtype=np.float64) / 255
+        if alpha.min() < 1:
+            opaque = alpha > 0.5
+            strokes = luminance[opaque].mean() if opaque.any() else 0.0
+            back = 0.0 if strokes > 0.5 else 1.0  # light strokes over black, dark ones over white
+            return luminance * alpha + back * (1 - alpha)
+        return luminance
+    return np.asarray(picture.convert("L"), dtype=np.uint8)  # 8-bit levels kept as stored, as datasets keep them
 
 
 def _read_npy(f: BinaryIO, name: str) -> Array:
@@ -98,10 +121,10 @@ def _read_npy(f: BinaryIO, name: str) -> Array:
         n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
         if n_bytes > memory_limit():
             raise NnbpError(f"{name}: an array of shape {shape} is larger than the memory limit")
-        data = f.read(n_bytes)
-        if len(data) < n_bytes:
+        array = np.empty(shape, dtype, order="F" if fortran else "C")
+        if read_into(f, memoryview(array.reshape(-1, order="A")).cast("B")) < n_bytes:
             raise NnbpError(f"{name}: ends before the {n_bytes} bytes its header promises")
-        return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C")
+        return array
     except NnbpError:
         raise
     except Exception as e:

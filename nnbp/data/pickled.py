@@ -20,6 +20,7 @@ import numpy as np
 
 from nnbp.errors import NnbpError
 from nnbp.system.memory import describe, memory_limit
+from nnbp.system.safeio import open_regular
 
 Array = np.ndarray
 DTYPES = {"f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "b1"}  # plain numbers only
@@ -121,13 +122,13 @@ class _Bounded:
 
 def read_nielsen_pickle(path: Path) -> list[tuple[Array, Array]]:
     """The three (images, labels) pairs of a `mnist.pkl.gz` (gzipped if the name ends in .gz)."""
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as f:
+        with open_regular(path, "Nielsen's mnist.pkl.gz") as raw:
+            f = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw
             data = _Unpickler(_Bounded(f, memory_limit()), encoding="latin1").load()
-    except FileNotFoundError:
-        raise NnbpError(f"{path}: no such file") from None
-    except (NnbpError, _Refused) as e:
+    except NnbpError as e:
+        raise NnbpError(str(e) if str(e).startswith(str(path)) else f"{path}: refused: {e}") from None
+    except _Refused as e:
         raise NnbpError(f"{path}: refused: {e}") from None
     except RecursionError:
         raise NnbpError(f"{path}: refused: nested too deeply to be a pickle of arrays") from None

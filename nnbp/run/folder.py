@@ -274,7 +274,15 @@ class RunFolder:
         """Momentum's velocities from the checkpoint, each shaped and typed like its parameter."""
         n_layers = len(network.weights)
         names = [f"velocity_{kind}_{i}" for kind in ("biases", "weights") for i in range(n_layers)]
-        arrays = read_npz(self.weights, "an nnbp checkpoint with momentum", names, max_bytes=memory_limit())
+        shapes = {name: like.shape for name, like in zip(names, network.biases + network.weights)}
+
+        def check(name: str, shape: tuple, dtype: np.dtype) -> None:  # before a byte of the array is inflated
+            if tuple(shape) != shapes[name] or dtype != network.dtype:
+                raise NnbpError(f"{self.weights}: {name} is not {network.dtype} of shape {shapes[name]}")
+
+        arrays = read_npz(
+            self.weights, "an nnbp checkpoint with momentum", names, max_bytes=memory_limit(), check=check
+        )
         for name, like in zip(names, network.biases + network.weights):
             a = arrays[name]
             if a.shape != like.shape or a.dtype != like.dtype or not np.isfinite(a).all():

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from nnbp.data.inputs import Example, read_examples
-from nnbp.data.pictures import to_mnist_form
+from nnbp.data.pictures import prepare
 from nnbp.errors import NnbpError
 from nnbp.network import Network
 from nnbp.run.weights import load_weights
+from nnbp.system.memory import forward_chunk
 
 Array = np.ndarray
 FAR = 4.0  # a mean input this many standard deviations from the training examples' is worth a warning
@@ -50,8 +51,15 @@ def score_kind(network: Network) -> str:
     return "probability" if network.sigmas[-1].name == "softmax" else "share of the output activations"
 
 
-def inputs(network: Network, examples: list[Example], input_scale: float, raw: bool = False) -> Array:
-    """The examples as the network's input columns, (n_0, N), made as training made its inputs."""
+def inputs(
+    network: Network,
+    examples: list[Example],
+    input_scale: float,
+    raw: bool = False,
+    notes: dict[int, str] | None = None,
+) -> Array:
+    """The examples as the network's input columns, (n_0, N), made as training made its inputs; what
+    preparing a picture noticed goes into `notes[j]`."""
     n_0 = network.sizes[0]
     side = math.isqrt(n_0)
     X = np.empty((n_0, len(examples)), network.dtype)
@@ -73,9 +81,12 @@ def inputs(network: Network, examples: list[Example], input_scale: float, raw: b
                 raise NnbpError(f"{example.name}: {what}; the network takes {side} × {side} = {n_0}{hint}")
             as_float = pixels / 255.0 if pixels.dtype == np.uint8 else pixels
             try:
-                pixels = np.rint(to_mnist_form(as_float, side) * 255).astype(np.uint8)  # stored as MNIST stores it
+                form = prepare(as_float, side)
             except NnbpError as e:
                 raise NnbpError(f"{example.name}: {e}") from None
+            pixels = np.rint(form.pixels * 255).astype(np.uint8)  # stored as MNIST stores it
+            if notes is not None and form.warning:
+                notes[j] = form.warning
         column = X[:, j]
         if pixels.dtype == np.uint8:
             np.copyto(column, pixels.reshape(-1))  # as training gathers a batch: cast, then scale
@@ -93,25 +104,35 @@ def predict(
     top: int = 3,
     raw: bool = False,
     input_stats: dict | None = None,
+    seen: list[Array] | None = None,
+    keep: int = 0,
 ) -> list[Prediction]:
-    """The `top` most likely classes of each example, in input order."""
-    X = inputs(network, examples, input_scale, raw)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        A = network.feedforward(X)
-    scores = scores_of(network, A)
-    order = np.argsort(-scores, axis=0, kind="stable")[: max(1, top)]
+    """The `top` most likely classes of each example, in input order, fed forward a chunk of examples at
+    a time (so the inputs in floating point never take more memory than evaluation allows); the first
+    `keep` inputs as the network saw them are appended to `seen`, if given."""
     names = class_names or [str(k) for k in range(network.sizes[-1])]
+    chunk = forward_chunk(network.sizes, network.dtype)
     predictions = []
-    for j, example in enumerate(examples):
-        classes = [int(k) for k in order[:, j]]
-        predictions.append(
-            Prediction(
-                example.name,
-                [(k, float(scores[k, j])) for k in classes],
-                [names[k] for k in classes],
-                unlike_training(X[:, j], input_stats),
+    for start in range(0, len(examples), chunk):
+        part = examples[start : start + chunk]
+        notes: dict[int, str] = {}
+        X = inputs(network, part, input_scale, raw, notes)
+        if seen is not None:
+            seen += [X[:, j].copy() for j in range(min(len(part), keep - len(seen)))]
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            scores = scores_of(network, network.feedforward(X))
+        order = np.argsort(-scores, axis=0, kind="stable")[: max(1, top)]
+        for j, example in enumerate(part):
+            classes = [int(k) for k in order[:, j]]
+            warnings = [w for w in (notes.get(j), unlike_training(X[:, j], input_stats)) if w]
+            predictions.append(
+                Prediction(
+                    example.name,
+                    [(k, float(scores[k, j])) for k in classes],
+                    [names[k] for k in classes],
+                    "; ".join(warnings) or None,
+                )
             )
-        )
     return predictions
 
 
@@ -136,12 +157,24 @@ def unlike_training(x: Array, stats: dict | None) -> str | None:
     )
 
 
-def predict_files(weights: Path, sources: list[str], top: int = 3, raw: bool = False) -> tuple[list[Prediction], str]:
-    """What the saved network says about each example in `sources` (pictures, .npy, .npz, `-`), and
-    what its scores are."""
+def predict_files(
+    weights: Path, sources: list[str], top: int = 3, raw: bool = False, show: int = 0
+) -> tuple[list[Prediction], str, list[tuple[str, Array, Array]]]:
+    """What the saved network says about each example in `sources` (pictures, .npy, .npz, `-`), what its
+    scores are, and for the first `show` examples their name, pixels and the input the network saw."""
     network, meta = load_weights(weights)
     examples = [example for source in sources for example in read_examples(source)]
+    seen: list[Array] = []
     predictions = predict(
-        network, examples, meta["input_scale"], meta.get("class_names"), top, raw, meta.get("input_stats")
+        network,
+        examples,
+        meta["input_scale"],
+        meta.get("class_names"),
+        top,
+        raw,
+        meta.get("input_stats"),
+        seen,
+        keep=show,
     )
-    return predictions, score_kind(network)
+    shown = [(e.name, e.pixels, x) for e, x in zip(examples[:show], seen[:show])]
+    return predictions, score_kind(network), shown

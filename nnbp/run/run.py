@@ -18,7 +18,7 @@ import numpy as np
 
 from nnbp.config import TrainConfig
 from nnbp.data import Fetch, load_dataset
-from nnbp.data.dataset import Dataset, about, first_examples
+from nnbp.data.dataset import ABOUT_DATA, Dataset, about, first_examples
 from nnbp.diagnostics import probe
 from nnbp.errors import NnbpError
 from nnbp.network import Gradient, Network
@@ -149,6 +149,10 @@ class Run:
             run = cls(folder, *folder.load_checkpoint(epochs))
             if run.history.blas_threads is None or run.config.threads != "auto":  # auto keeps what it chose
                 run.history.blas_threads = resolve(run.config.threads, run.config.sizes, run.config.mini_batch_size)
+            best = run.history.best
+            if best is not None and best.epoch == len(run.history.epochs) and not folder.best.is_file():
+                meta = load_weights(folder.weights)[1]  # the checkpoint holds the best epoch's network: restore it
+                folder.save_best(run.config, run.network, best.epoch, {k: meta.get(k) for k in ABOUT_DATA})
         except BaseException:
             folder.close()
             raise
@@ -219,11 +223,14 @@ class Run:
         with blas_threads(self.history.blas_threads):
             self.history.test = test_figures(self.network, dataset, self.history, len(self.history.epochs))
             best = self.history.best
-            self.history.best_test = (
-                self.history.test
-                if best.epoch == len(self.history.epochs)
-                else test_figures(load_weights(self.folder.best)[0], dataset, self.history, best.epoch)
-            )
+            if best.epoch == len(self.history.epochs):
+                self.history.best_test = self.history.test
+            elif self.folder.best.is_file():
+                self.history.best_test = test_figures(
+                    load_weights(self.folder.best)[0], dataset, self.history, best.epoch
+                )
+            else:  # best.npz was deleted after its epoch: that network is gone, the rest of the run is not
+                self.history.best_test = None
         self._save(data)
         return self.history
 

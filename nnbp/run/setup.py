@@ -58,7 +58,8 @@ def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> No
     if needed > memory_limit():
         raise NnbpError(
             f"{source}: sizes {list(config.sizes)} with mini_batch_size {config.mini_batch_size} on "
-            f"{dataset.name!r} would need about {describe(needed)}; the limit is {describe(memory_limit())} "
+            f"{dataset.name!r} would need about {describe(needed, memory_limit())}; the limit is "
+            f"{describe(memory_limit(), needed)} "
             "(set NNBP_MAX_MEMORY, e.g. NNBP_MAX_MEMORY=16G, to raise it)"
         )
 

@@ -118,8 +118,18 @@ def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
     if problem:
         raise NnbpError(f"{path}: {problem}")
 
-    members = [f"{kind}_{i}" for i in range(len(sizes) - 1) for kind in ("weights", "biases")]
-    arrays = read_npz(path, WHAT, members, max_bytes=memory_limit())
+    expected = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        expected[f"weights_{i}"], expected[f"biases_{i}"] = (n_out, n_in), (n_out, 1)
+
+    def check(name: str, shape: tuple, dtype: np.dtype) -> None:  # before a byte of the array is inflated
+        if tuple(shape) != expected[name] or dtype not in (np.float32, np.float64):
+            raise NnbpError(
+                f"{path}: {name} has shape {tuple(shape)} and dtype {dtype}; expected "
+                f"{expected[name]} of float32 or float64, as 'sizes' {sizes} says"
+            )
+
+    arrays = read_npz(path, WHAT, list(expected), max_bytes=memory_limit(), check=check)
     weights, biases = [], []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         for name, shape, into in ((f"weights_{i}", (n_out, n_in), weights), (f"biases_{i}", (n_out, 1), biases)):

@@ -10,6 +10,7 @@ seed; each is named after what varies, as a folder name.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -98,9 +99,10 @@ def points(
 
     `base` is the config file's keys; `folder_of(name)` gives a run's output folder.
     """
+    n_runs = math.prod(len(values) for values in grid.values()) * len(seeds)  # counted before any is made
+    if n_runs > MAX_RUNS:
+        raise NnbpError(f"--grid: {n_runs:,} runs is more than a sweep takes ({MAX_RUNS:,})")
     combinations = list(itertools.product(*grid.values()))
-    if len(combinations) * len(seeds) > MAX_RUNS:
-        raise NnbpError(f"--grid: {len(combinations) * len(seeds):,} runs is more than a sweep takes ({MAX_RUNS:,})")
     runs, names = [], set()
     for combination in combinations:
         values = dict(zip(grid, combination))
@@ -125,8 +127,8 @@ def _name_part(value: Any) -> str:
         return "-".join(_name_part(v) for v in value)
     if isinstance(value, dict):
         return "-".join(_name_part(v) for v in value.values())
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, float):  # short, unless that would merge values: 0.1 and 0.1000001 stay apart
+        return f"{value:g}" if float(f"{value:g}") == value else repr(value)
     text = str(value).lower() if isinstance(value, bool) or value is None else str(value)
     return re.sub(r"[^A-Za-z0-9.+-]+", "-", text)[:40]
 

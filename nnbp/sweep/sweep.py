@@ -27,6 +27,7 @@ from nnbp.run.folder import RUN_FILES, RunFolder
 from nnbp.run.history import History, read_history
 from nnbp.run.setup import check_against_data, training_needs
 from nnbp.run.weights import read_meta
+from nnbp.sweep.cluster import Cluster, connect
 from nnbp.sweep.grid import Point, parse_grid_option, parse_seeds, parse_sweep_section, points
 from nnbp.sweep.summary import summarize, write_summary
 from nnbp.sweep.worker import RESUME, START, Outcome, diverged_reason, start_worker, train_point, train_point_remote
@@ -50,18 +51,20 @@ class Sweep:
     def run(
         self,
         jobs: int | None = None,
-        scheduler: str | None = None,
+        scheduler: Cluster | str | None = None,
         force: bool = False,
         on_outcome: OnOutcome | None = None,
     ) -> dict:
         """Train every run not yet finished, `jobs` at a time here (default: one per core) or on the
-        Dask cluster at `scheduler`; write and return the summary. `force` trains every run afresh.
+        Dask cluster `scheduler` (a `Cluster`, or a tcp:// address); write and return the summary.
+        `force` trains every run afresh.
 
         An exception (Ctrl-C) stops the workers; the summary written then records the runs not
         finished as interrupted, and the exception goes on."""
         jobs = jobs or cpu_count()
+        cluster = Cluster(scheduler) if isinstance(scheduler, str) else scheduler
         with ExitStack() as stack:
-            client = stack.enter_context(_connect(scheduler)) if scheduler else None
+            client = stack.enter_context(connect(cluster)) if cluster else None
             lock = RunFolder.make(self.folder)
             try:
                 todo, outcomes = self._todo(force, 1 if client else jobs)
@@ -108,8 +111,8 @@ class Sweep:
         needed = sum(needs[:at_once])
         if at_once > 1 and needed > memory_limit():
             raise NnbpError(
-                f"-j: {at_once} runs at once would need about {describe(needed)}; the limit is "
-                f"{describe(memory_limit())}; pass a smaller -j (or set NNBP_MAX_MEMORY)"
+                f"-j: {at_once} runs at once would need about {describe(needed, memory_limit())}; the limit is "
+                f"{describe(memory_limit(), needed)}; pass a smaller -j (or set NNBP_MAX_MEMORY)"
             )
 
     def _summary(self, outcomes: dict[str, Outcome]) -> dict:
@@ -139,8 +142,12 @@ def plan(
     raw = read_config_file(config_path)
     section = raw.pop("sweep", None)
     grid, section_seeds = parse_sweep_section(section, source) if section is not None else ({}, None)
+    given: set[str] = set()
     for text in grid_options:
         name, values = parse_grid_option(text)
+        if name in given:
+            raise NnbpError(f"--grid: {name} is given twice; list all its values in one --grid {name}=V1,V2,...")
+        given.add(name)
         grid[name] = values
     base = build_config(raw, {k: v for k, v in (options or {}).items() if k != "output"}, source)
     seed_list = parse_seeds(seeds, "--seeds") if seeds is not None else section_seeds or [base.seed]
@@ -237,21 +244,6 @@ def _here(todo: list[tuple[Point, str]], jobs: int, done: OnOutcome) -> None:
 def _train_task(task: tuple[int, dict, str]) -> tuple[int, Outcome]:
     i, config, action = task
     return i, train_point(config, action)
-
-
-CONNECT_TIMEOUT = "10s"
-
-
-def _connect(scheduler: str) -> Any:
-    """A client of the Dask scheduler at `scheduler`, or a one-line error."""
-    try:
-        from distributed import Client
-    except ImportError:
-        raise NnbpError("--scheduler: needs Dask's distributed package: pip install 'nnbp[cluster]'") from None
-    try:
-        return Client(scheduler, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as e:
-        raise NnbpError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} ({str(e)[:200]})") from None
 
 
 def _on_cluster(todo: list[tuple[Point, str]], client: Any, datasets: dict, done: OnOutcome) -> None:

@@ -10,8 +10,10 @@ same whichever worker, machine or N trains it.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ from nnbp.run.run import Callbacks, Run, train
 from nnbp.training import Diverged
 
 START, RESUME = "start", "resume"
+PARENT_POLL = 0.25  # seconds between a worker's looks at whether the sweep that started it is alive
 
 
 @dataclass
@@ -74,10 +77,19 @@ def diverged_reason(history: History, eta: float) -> str:
 
 def start_worker() -> None:
     """A local worker process: one BLAS thread throughout; Ctrl-C is the parent's to handle, and the
-    parent's SIGTERM ends the worker through its `with` blocks (so the run folder's lock is let go)."""
+    parent's SIGTERM ends the worker through its `with` blocks (so the run folder's lock is let go).
+    A worker whose parent dies (SIGKILL leaves no time to send SIGTERM) sends it to itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
     threadpool_limits(1)
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """SIGTERM this process once its parent is gone (it is then re-parented): no worker outlives the sweep."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _exit(signum: int, frame: Any) -> None:

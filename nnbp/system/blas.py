@@ -75,6 +75,11 @@ def busy_warning(n: int) -> str | None:
     """A note when n > 1 BLAS threads would share the CPUs with other programs' work."""
     if n < 2:
         return None
+    if n > cpu_count():
+        return (
+            f"note: {n} BLAS threads on {cpu_count()} CPUs take turns on them; --threads {cpu_count()} "
+            "(or auto) is as fast or faster"
+        )
     others, cpus = others_busy(), cpu_count()
     if others is None or others + n <= cpus + 0.5:
         return None

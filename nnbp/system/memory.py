@@ -31,9 +31,18 @@ def memory_limit() -> int:
     return int(float(match[1]) * _UNITS[match[2].upper()])
 
 
-def describe(n_bytes: float) -> str:
-    """A size for people: 1.5 GiB, 300 MiB."""
-    return f"{n_bytes / 2**30:,.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:,.0f} MiB"
+def describe(n_bytes: float, beside: float | None = None) -> str:
+    """A size for people: 1.50 GiB, 300.0 MiB, 12.0 KiB, 500 bytes; in bytes too when it would read the
+    same as `beside` (the size it is compared with), so a message never says "4.00 GiB, the limit is 4.00 GiB"."""
+    for unit, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if n_bytes >= unit:
+            text = f"{n_bytes / unit:,.{2 if unit == 2**30 else 1}f} {name}"
+            break
+    else:
+        return f"{int(n_bytes):,} bytes"
+    if beside is not None and beside != n_bytes and describe(beside) == text:
+        text += f" ({int(n_bytes):,} bytes)"
+    return text
 
 
 def forward_chunk(sizes: list[int], dtype: np.dtype) -> int:

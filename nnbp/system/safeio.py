@@ -1,8 +1,12 @@
-"""Reading and writing files safely: atomic writes, and `.npz` archives read within bounds.
+"""Reading and writing files safely: atomic writes, regular files only, and `.npz` archives read
+within bounds.
 
 Knows no nnbp types. A write goes to a temporary file beside its target and is renamed over it,
-so a reader never sees half a file. An `.npz` is read member by member, only the members asked
-for, each checked from its header (dtype, shape, size) before any of its data is decompressed.
+so a reader never sees half a file; it never replaces anything but a regular file (a device node or
+a FIFO named as an output is refused, not replaced). A read opens only regular files, and opens
+them without blocking first, so a FIFO or a device named as an input is refused at once instead
+of hanging. An `.npz` is read member by member, only the members asked for, each checked from its
+header (dtype, shape, size) before any of its data is decompressed.
 """
 
 from __future__ import annotations
@@ -26,9 +30,38 @@ Array = np.ndarray
 TEMP_PREFIX = ".nnbp-tmp-"  # every temporary file nnbp writes starts with this
 
 
+KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFLNK: "a symbolic link",
+}
+
+
+def kind_of(mode: int) -> str | None:
+    """What a file of this st_mode is, when it is not a regular file ("a directory", "a FIFO ..."); else None."""
+    return None if stat.S_ISREG(mode) else KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def check_output(path: Path) -> None:
+    """Refuse to write `path` if something other than a regular file (or nothing) is there."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as e:
+        raise NnbpError(f"{str(path)[:200]}: cannot be written ({getattr(e, 'strerror', None) or e})") from None
+    kind = kind_of(mode)
+    if kind:
+        raise NnbpError(f"{path}: is {kind}; nnbp writes only regular files, so it will not replace it")
+
+
 def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
     """Write `data` (bytes, or a function that writes to a binary file) to a temporary file beside
-    `path`, then rename it over `path`: never a partial file."""
+    `path`, then rename it over `path`: never a partial file, and never over anything but a regular file."""
+    check_output(path)
     while True:
         tmp = path.parent / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
         try:  # mode 0o666 less the umask, as open() would give
@@ -67,15 +100,35 @@ def opening(path: Path, what: str) -> Iterator[None]:
         raise NnbpError(f"{path}: permission denied") from None
 
 
+@contextmanager
+def open_regular(path: Path, what: str) -> Iterator[BinaryIO]:
+    """`path` open for reading in binary, if it is a regular file; anything else (missing, a directory,
+    a FIFO, a device) is a one-line `NnbpError` naming what it is and what was expected (`what`)."""
+    try:
+        with opening(path, what):
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opened so cannot block
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        raise NnbpError(f"{str(path)[:200]}: cannot be read ({getattr(e, 'strerror', None) or e})") from None
+    try:
+        kind = kind_of(os.fstat(fd).st_mode)
+        if kind:
+            raise NnbpError(f"{path}: is {kind}, not {what}")
+        os.set_blocking(fd, True)
+        f = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with f:
+        yield f
+
+
 def read_text(path: Path, what: str, max_bytes: int) -> str:
     """The UTF-8 text of a regular file of at most `max_bytes`; anything else is a one-line `NnbpError`."""
     try:
-        with opening(path, what), open(path, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise NnbpError(f"{path}: is not a regular file; expected {what}")
+        with open_regular(path, what) as f:
             data = f.read(max_bytes + 1)
-    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
-        raise NnbpError(f"{str(path)[:200]}: cannot be read ({getattr(e, 'strerror', None) or e})") from None
+    except OSError as e:
+        raise NnbpError(f"{str(path)[:200]}: cannot be read ({e.strerror or e})") from None
     if len(data) > max_bytes:
         raise NnbpError(f"{path}: is larger than {max_bytes:,} bytes; too large for {what}")
     try:
@@ -108,32 +161,28 @@ def remove_temporary_files(folder: Path) -> None:
 
 
 def read_npz(
-    path: Path, what: str, names: Iterable[str], *, optional: Iterable[str] = (), max_bytes: int
+    path: Path,
+    what: str,
+    names: Iterable[str],
+    *,
+    optional: Iterable[str] = (),
+    max_bytes: int,
+    check: Callable[[str, tuple, np.dtype], None] | None = None,
 ) -> dict[str, Array]:
     """The arrays `names` (and those of `optional` that are present) of an `.npz` file.
 
     `what` names the kind of file in errors ("an nnbp weights file"). Other members are never read.
-    Every member's header is checked before any data is: no object dtype (nothing is unpickled), and
-    no more than `max_bytes` in all. Any defect is a one-line `NnbpError` naming the file.
+    Every member's header is checked before any data is: no object dtype (nothing is unpickled), what
+    `check(name, shape, dtype)` demands (it raises `NnbpError` to refuse), and no more than `max_bytes`
+    in all. Any defect is a one-line `NnbpError` naming the file.
     """
     names, optional = list(names), list(optional)
     try:
-        with opening(path, what), open(path, "rb") as f:
+        with open_regular(path, what) as f:
             if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
                 raise NnbpError(f"{path}: not {what} (not an .npz archive)")
-        with zipfile.ZipFile(path) as archive:
-            members = set(archive.namelist())
-            missing = [n for n in names if f"{n}.npy" not in members]
-            if missing:
-                raise NnbpError(f"{path}: not {what}: missing array {', '.join(map(repr, missing))}")
-            wanted = names + [n for n in optional if f"{n}.npy" in members]
-            n_bytes = sum(_read_header(archive, name, path)[3] for name in wanted)
-            if n_bytes > max_bytes:
-                raise NnbpError(
-                    f"{path}: its arrays {', '.join(wanted)} hold {describe(n_bytes)}; the limit is "
-                    f"{describe(max_bytes)} (set NNBP_MAX_MEMORY to raise it)"
-                )
-            return {name: _read_member(archive, name, path) for name in wanted}
+            f.seek(0)
+            return _read_members(f, path, what, names, optional, max_bytes, check)
     except NnbpError:
         raise
     except MemoryError:
@@ -141,6 +190,34 @@ def read_npz(
     except Exception as e:  # zipfile, zlib and numpy raise many kinds on corrupt bytes; all mean "bad file"
         kind = what.removeprefix("an ").removeprefix("a ")
         raise NnbpError(f"{path}: not a readable {kind} ({type(e).__name__}: {e})") from None
+
+
+def _read_members(
+    f: BinaryIO,
+    path: Path,
+    what: str,
+    names: list[str],
+    optional: list[str],
+    max_bytes: int,
+    check: Callable[[str, tuple, np.dtype], None] | None,
+) -> dict[str, Array]:
+    with zipfile.ZipFile(f) as archive:
+        members = set(archive.namelist())
+        missing = [n for n in names if f"{n}.npy" not in members]
+        if missing:
+            raise NnbpError(f"{path}: not {what}: missing array {', '.join(map(repr, missing))}")
+        wanted = names + [n for n in optional if f"{n}.npy" in members]
+        headers = {name: _read_header(archive, name, path) for name in wanted}
+        if check is not None:
+            for name, (shape, _, dtype, _) in headers.items():
+                check(name, shape, dtype)
+        n_bytes = sum(header[3] for header in headers.values())
+        if n_bytes > max_bytes:
+            raise NnbpError(
+                f"{path}: its arrays {', '.join(wanted)} hold {describe(n_bytes, max_bytes)}; the limit is "
+                f"{describe(max_bytes, n_bytes)} (set NNBP_MAX_MEMORY to raise it)"
+            )
+        return {name: _read_member(archive, name, path) for name in wanted}
 
 
 def _read_header(archive: zipfile.ZipFile, name: str, path: Path, f: Any = None) -> tuple[Any, bool, np.dtype, int]:
