@@ -41,7 +41,7 @@ class Workspace:
         self.activations: list[Array] = [np.empty((0, m), dtype)] + [np.empty((n, m), dtype) for n in sizes[1:]]
         self.zs = [np.empty((n, m), dtype) for n in sizes[1:]]
         self.deltas = [np.empty((n, m), dtype) for n in sizes[1:]]
-        self.primes = [np.empty((n, m), dtype) for n in sizes[1:]]  # σ'(z) of each layer
+        self.primes = [np.empty((n, m), dtype) for n in sizes[1:-1]]  # σ'(z) of each hidden layer
         self.nabla_b, self.nabla_w = gradient or gradient_arrays(sizes, dtype)
         self.ones = np.ones((m, 1), dtype)  # 𝟙: δ 𝟙 sums δ over the batch
 
@@ -60,28 +60,39 @@ class Workspaces(dict):
         return ws
 
 
-def backprop(network: Network, X: Array, Y: Array, workspaces: Workspaces | None = None) -> Gradient:
+def backprop(
+    network: Network, X: Array, Y: Array, workspaces: Workspaces | None = None, masks: list[Array | None] | None = None
+) -> Gradient:
     """Σ_x ∇C_x over the m columns of X (n_0, m) with targets Y (n_L, m), in one pass of each kind.
 
+    `masks[j]` (n, 1), for a hidden layer, is chapter 3's dropout for this mini-batch: 0 for a neuron
+    deleted, 1/(1 − p) for one kept (so evaluation, with every neuron, needs no rescaling).
     The arrays returned are those of `workspaces[m]` (fresh ones when no workspaces are given):
     valid until that workspace's next use.
     """
     m = X.shape[1]
     ws = workspaces[m] if workspaces is not None else Workspace(network.sizes, m, network.dtype)
-    weights, sigmas = network.weights, network.sigmas
-    activations, zs, deltas, nabla_b, nabla_w = ws.activations, ws.zs, ws.deltas, ws.nabla_b, ws.nabla_w
+    weights, sigmas, L = network.weights, network.sigmas, len(network.weights)
+    activations, zs, deltas, primes = ws.activations, ws.zs, ws.deltas, ws.primes
+    nabla_b, nabla_w = ws.nabla_b, ws.nabla_w
 
     activations[0] = X  # a¹ = x for every column
     for j, (w, b, sigma) in enumerate(zip(weights, network.biases, sigmas)):
         np.matmul(w, activations[j], out=zs[j])  # z^l = w^l a^{l−1} + b^l  (25)
         zs[j] += b
         sigma.fn(zs[j], out=activations[j + 1])  # a^l = σ(z^l)
+        if j < L - 1:
+            sigma.prime(zs[j], activations[j + 1], out=primes[j])  # σ'(z^l), for BP2
+            if masks is not None and masks[j] is not None:
+                activations[j + 1] *= masks[j]  # dropout: a deleted neuron outputs 0
 
     delta = network.cost.delta(zs[-1], activations[-1], Y, sigmas[-1], out=deltas[-1])  # BP1: δ^L = ∇_a C ⊙ σ'(z^L)
-    for j in reversed(range(len(weights))):
+    for j in reversed(range(L)):
         np.matmul(delta, ws.ones, out=nabla_b[j])  # BP3: ∂C/∂b^l = δ^l, summed over x: δ^l 𝟙
         np.matmul(delta, activations[j].T, out=nabla_w[j])  # BP4: ∂C/∂w^l = δ^l (a^{l−1})ᵀ, summed over x
         if j > 0:
             delta = np.matmul(weights[j].T, delta, out=deltas[j - 1])  # BP2: δ^{l−1} = ((w^l)ᵀ δ^l)
-            delta *= sigmas[j - 1].prime(zs[j - 1], activations[j], out=ws.primes[j - 1])  # ⊙ σ'(z^{l−1})
+            delta *= primes[j - 1]  # ⊙ σ'(z^{l−1})
+            if masks is not None and masks[j - 1] is not None:
+                delta *= masks[j - 1]  # dropout: a deleted neuron passes no error back
     return nabla_b, nabla_w

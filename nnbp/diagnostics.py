@@ -37,9 +37,11 @@ class LayerDiagnostics:
     mean_grad_b_norm: float  # the same for ‖∂C/∂b^l‖
     saturated_share: float | None  # probe: share of (neuron, example) with σ'(z) < 1% of its max
     near_zero_input_share: float  # probe: share of the inputs a^{l−1} to this layer with |a| < 0.01
+    dropped_share: float | None = None  # with dropout: the share of the epoch's mini-batches a neuron was deleted in
+    dropped_range: list[float] | None = None  # ... the least and the most often deleted neuron's share
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None or k == "saturated_share"}
 
 
 def probe(network: Network, X: Array, chunk: int | None = None) -> tuple[list[float | None], list[float]]:
@@ -97,14 +99,20 @@ class Recorder:
         n_layers = len(self.network.weights)
         self.grad_w = [0.0] * n_layers  # Σ over steps of ‖∂C/∂w^l‖
         self.grad_b = [0.0] * n_layers
+        self.dropped: list[Array | None] = [None] * n_layers  # per neuron: the mini-batches it was deleted in
         self.batches = 0
 
-    def record_step(self, gradient: Gradient, m: int) -> None:
-        """Take the norms of one step's gradient Σ_x ∇C_x over a batch of m examples, before the step."""
+    def record_step(self, gradient: Gradient, m: int, masks: list[Array | None] | None = None) -> None:
+        """Take the norms of one step's gradient Σ_x ∇C_x over a batch of m examples, before the step, and
+        which neurons its dropout `masks` deleted."""
         nabla_b, nabla_w = gradient
         for j, (nb, nw) in enumerate(zip(nabla_b, nabla_w)):
             self.grad_w[j] += math.sqrt(np.vdot(nw, nw)) / m  # ∂C/∂w = Σ_x ∇C_x / m
             self.grad_b[j] += math.sqrt(np.vdot(nb, nb)) / m
+        for j, mask in enumerate(masks or []):
+            if mask is not None:
+                deleted = (mask[:, 0] == 0).astype(np.int64)
+                self.dropped[j] = deleted if self.dropped[j] is None else self.dropped[j] + deleted
         self.batches += 1
 
     def end_epoch(self) -> list[LayerDiagnostics]:
@@ -121,6 +129,10 @@ class Recorder:
                 mean_grad_b_norm=self.grad_b[j] / batches,
                 saturated_share=saturated[j],
                 near_zero_input_share=near_zero[j],
+                dropped_share=None if self.dropped[j] is None else float(self.dropped[j].mean() / batches),
+                dropped_range=None
+                if self.dropped[j] is None
+                else [float(self.dropped[j].min() / batches), float(self.dropped[j].max() / batches)],
             )
             for j in range(len(self.network.weights))
         ]

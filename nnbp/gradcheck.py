@@ -67,9 +67,15 @@ class GradCheck:
         return d
 
 
-def mean_cost(network: Network, X: Array, Y: Array) -> float:
-    """C = (1/m) Σ_x C_x over the columns of X."""
-    return network.cost.fn(*network.forward(X), Y) / X.shape[1]
+def mean_cost(network: Network, X: Array, Y: Array, masks: list[Array | None] | None = None) -> float:
+    """C = (1/m) Σ_x C_x over the columns of X, through the dropout `masks` if given."""
+    if masks is None:
+        return network.cost.fn(*network.forward(X), Y) / X.shape[1]
+    a = X
+    for w, b, sigma, mask in zip(network.weights, network.biases, network.sigmas, masks):
+        z = w @ a + b
+        a = sigma.fn(z) if mask is None else sigma.fn(z) * mask
+    return network.cost.fn(z, a, Y) / X.shape[1]
 
 
 def noise_floor(cost: float, eps: float, tolerance: float) -> float:
@@ -105,9 +111,11 @@ def gradcheck(
     rng: np.random.Generator | None = None,
     tolerance: float = TOLERANCE,
     repeats: int = 5,
+    masks: list[Array | None] | None = None,
 ) -> GradCheck:
     """Compare ∂C/∂w and ∂C/∂b from one backprop with (C(p + ε) − C(p − ε)) / 2ε for every parameter,
-    or for a random sample of about `n_params` of them spread over every layer."""
+    or for a random sample of about `n_params` of them spread over every layer; through the fixed
+    dropout `masks`, if given (the cost is then that of the thinned network both ways)."""
     network = Network(
         network.sizes,
         [w.astype(np.float64) for w in network.weights],
@@ -119,16 +127,16 @@ def gradcheck(
     m = X.shape[1]
     rng = rng or np.random.default_rng(0)
     workspaces = Workspaces(network)
-    nabla_b, nabla_w = ([g / m for g in arrays] for arrays in backprop(network, X, Y, workspaces))
+    nabla_b, nabla_w = ([g / m for g in arrays] for arrays in backprop(network, X, Y, workspaces, masks))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        backprop(network, X, Y, workspaces)
+        backprop(network, X, Y, workspaces, masks)
         times.append(time.perf_counter() - start)
 
     total = sum(w.size + b.size for w, b in zip(network.weights, network.biases))
     share = 1.0 if n_params is None or n_params >= total else n_params / total
-    floor = noise_floor(mean_cost(network, X, Y), eps, tolerance)
+    floor = noise_floor(mean_cost(network, X, Y, masks), eps, tolerance)
     layers, checked, fd_seconds = [], 0, 0.0
     for j, (w, b) in enumerate(zip(network.weights, network.biases)):
         errors = {}
@@ -140,9 +148,9 @@ def gradcheck(
             for k, i in enumerate(idx):
                 saved = flat[i]
                 flat[i] = saved + eps
-                plus = mean_cost(network, X, Y)
+                plus = mean_cost(network, X, Y, masks)
                 flat[i] = saved - eps
-                minus = mean_cost(network, X, Y)
+                minus = mean_cost(network, X, Y, masks)
                 flat[i] = saved
                 numeric[k] = (plus - minus) / (2 * eps)
             fd_seconds += time.perf_counter() - start

@@ -15,26 +15,38 @@ import numpy as np
 
 from nnbp.backprop import Gradient, Workspaces, backprop
 from nnbp.data.dataset import Dataset, Split
+from nnbp.data.expansion import Expansion, expand, side_of
 from nnbp.diagnostics import Recorder
 from nnbp.errors import NnbpError
 from nnbp.network import Network
 from nnbp.per_example import backprop_per_example
 from nnbp.schedule import Controls
-from nnbp.sgd import momentum_step, sgd_step, zero_velocity
+from nnbp.sgd import SGD, Adam, Momentum
 from nnbp.system.memory import forward_chunk
 
 Array = np.ndarray
 PROBE_SIZE = 1_000  # examples in the fixed batch on which diagnostics measure δ and saturation
 GATHER = 100  # examples gathered at once at least: a few small mini-batches share one gather's calls
 ENGINES = ("matrix", "loop")  # the whole mini-batch at once (nnbp.backprop), or the chapter's loop (nnbp.per_example)
+OPTIMIZERS = ("sgd", "adam")  # nnbp.sgd's SGD (or Momentum) and Adam
 
 
-def gradient_of(engine: str, network: Network) -> Callable[[Array, Array], Gradient]:
-    """The function that gives Σ_x ∇C_x for a batch (X, Y) with `engine` ("matrix" or "loop")."""
+def gradient_of(engine: str, network: Network) -> Callable[..., Gradient]:
+    """The function that gives Σ_x ∇C_x for a batch (X, Y), with dropout `masks` if given, with `engine`
+    ("matrix" or "loop")."""
     if engine == "loop":
-        return lambda X, Y: backprop_per_example(network, X, Y)
+        return lambda X, Y, masks=None: backprop_per_example(network, X, Y, masks)
     workspaces = Workspaces(network)
-    return lambda X, Y: backprop(network, X, Y, workspaces)
+    return lambda X, Y, masks=None: backprop(network, X, Y, workspaces, masks)
+
+
+def dropout_masks(network: Network, dropout: tuple[float, ...], rng: np.random.Generator) -> list[Array | None]:
+    """One mini-batch's dropout: for each hidden layer with p > 0, a column (n, 1) of 0 (the neuron is
+    deleted, with probability p) or 1/(1 − p) (kept, and scaled so the expected output is unchanged)."""
+    masks: list[Array | None] = []
+    for n, p in zip(network.sizes[1:-1], dropout):
+        masks.append((rng.random((n, 1)) >= p).astype(network.dtype) / (1 - p) if p else None)
+    return masks + [None]  # the output layer keeps every neuron
 
 
 @dataclass(frozen=True)
@@ -213,9 +225,10 @@ def train(
     eta: float,
     rng: np.random.Generator,
     engine: str = "matrix",
+    optimizer: SGD | Momentum | Adam | None = None,
     lmbda: float = 0.0,
-    momentum: float = 0.0,
-    velocity: Gradient | None = None,
+    dropout: tuple[float, ...] = (),
+    expansion: Expansion | None = None,
     controls: Controls | None = None,
     monitor_training: bool = False,
     first_epoch: int = 1,
@@ -226,8 +239,11 @@ def train(
     """Train `network` in place by SGD for epochs `first_epoch` … `epochs`; after each, evaluate on the
     validation split if the dataset has one, else on the test split (`evaluated_on` says which).
 
-    `lmbda` > 0 adds L2 regularisation (λ/2n) Σ w² over the n training examples (chapter 3).
-    `momentum` μ > 0 takes momentum steps with `velocity` (zeros if not given; updated in place).
+    `optimizer` takes each step (`nnbp.sgd`: SGD, Momentum or Adam, with any state they keep; default
+    plain SGD with L2 `lmbda`); `lmbda` > 0 also reports the L2 term (λ/2n) Σ w² each epoch.
+    `dropout` gives each hidden layer's probability of deleting a neuron for a mini-batch, and
+    `expansion` shifts, rotates or distorts each training image of each mini-batch (chapter 3); both
+    draw from `rng`, which also shuffles each epoch.
     `controls` (chapter 3's η schedule and early stopping) set each epoch's η and may stop training
     early (`controls.stopped` says why); without them η stays `eta`. `monitor_training` adds each
     epoch's cost and accuracy on the training data.
@@ -241,11 +257,12 @@ def train(
     left any parameter or the cost non-finite. Numpy's overflow warnings are silenced meanwhile: this
     check reports them, once.
     """
-    gradient = gradient_of(engine, network)
-    if momentum and velocity is None:
-        velocity = zero_velocity(network)
-    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     n = len(dataset.train)
+    gradient = gradient_of(engine, network)
+    optimizer = optimizer or SGD(lmbda, n)
+    dropping = any(dropout)
+    side = side_of(network.sizes[0])
+    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
     recorder = Recorder(network, *probe_batch(dataset, network.dtype)) if diagnostics else None
     history = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -255,13 +272,14 @@ def train(
             order = rng.permutation(n)
             for batch, (X, Y) in enumerate(batcher.batches(order, mini_batch_size), 1):
                 m = X.shape[1]
-                nabla = gradient(X, Y)
+                masks = dropout_masks(network, dropout, rng) if dropping else None
+                if expansion is not None:  # each column an image of side × side; changed where it lies
+                    images = X.T.reshape(m, side, side)
+                    images[...] = expand(images, expansion, rng)
+                nabla = gradient(X, Y, masks)
                 if recorder is not None:
-                    recorder.record_step(nabla, m)
-                if momentum:
-                    momentum_step(network, nabla, velocity, epoch_eta, momentum, m, lmbda, n)
-                else:
-                    sgd_step(network, nabla, epoch_eta, m, lmbda, n)
+                    recorder.record_step(nabla, m, masks)
+                optimizer.step(network, nabla, epoch_eta, m)
                 if not math.isfinite(network.biases[-1].sum()):  # a NaN or inf in b^L, or b^L past all bounds
                     raise Diverged(epoch, batch, epoch_eta)
                 if on_batch is not None:

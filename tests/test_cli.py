@@ -117,6 +117,11 @@ def test_options_override_config_and_are_recorded(runner, tmp_path):
         "diagnostics": False,
         "threads": "auto",
         "momentum": 0.0,
+        "dropout": 0.0,
+        "expand": None,
+        "optimizer": "sgd",
+        "betas": [0.9, 0.999],
+        "epsilon": 1e-08,
         "eta_schedule": None,
         "early_stopping": None,
         "train_size": None,
@@ -231,6 +236,16 @@ def test_every_config_key_has_an_option_that_overrides_it(runner, tmp_path):
             "--train-size",
             "3000",
             "--monitor-training",
+            "--dropout",
+            "0.2,0.1",
+            "--expand",
+            "shift=1,rotate=5",
+            "--optimizer",
+            "sgd",
+            "--betas",
+            "0.8,0.99",
+            "--epsilon",
+            "1e-6",
         ],
     )
     assert result.exit_code == 0, result.stderr
@@ -259,6 +274,11 @@ def test_every_config_key_has_an_option_that_overrides_it(runner, tmp_path):
         "early_stopping": 4,
         "train_size": 3000,
         "monitor_training": True,
+        "dropout": [0.2, 0.1],
+        "expand": {"shift": 1, "rotate": 5.0, "elastic": 0.0},
+        "optimizer": "sgd",
+        "betas": [0.8, 0.99],
+        "epsilon": 1e-06,
     }
     from nnbp.config import KEYS
 
@@ -350,10 +370,10 @@ def test_python_dash_m_in_a_real_process(tmp_path):
 
 def test_divergence_keeps_the_last_good_epoch(runner, tmp_path, monkeypatch):
     """A NaN that appears in epoch 2 stops the run with exit 1; epoch 1's weights stay saved."""
-    import nnbp.training as training
+    import nnbp.sgd as sgd
 
     steps = []
-    real_step = training.sgd_step
+    real_step = sgd.sgd_step
 
     def poisoned(network, gradient, eta, m, lmbda=0.0, n=1):
         real_step(network, gradient, eta, m, lmbda, n)
@@ -361,7 +381,7 @@ def test_divergence_keeps_the_last_good_epoch(runner, tmp_path, monkeypatch):
         if len(steps) == 8000 // 20 + 3:  # three steps into epoch 2
             network.weights[0][0, 0] = np.nan
 
-    monkeypatch.setattr(training, "sgd_step", poisoned)
+    monkeypatch.setattr(sgd, "sgd_step", poisoned)
     config = write_config(tmp_path)
     result = runner.invoke(main, ["train", str(config), "--epochs", "3"])
     assert result.exit_code == 1

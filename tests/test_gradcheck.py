@@ -69,8 +69,8 @@ def test_a_wrong_gradient_fails_the_check(monkeypatch):
     network, X, Y = network_and_batch([5, 4, 3], ["sigmoid"], "sigmoid", "quadratic", 7, seed=2, init="normal")
     assert gradcheck(network, X, Y, repeats=1).passed
 
-    def off_by_one_percent(network, X, Y, workspaces=None):
-        nabla_b, nabla_w = backprop(network, X, Y, workspaces)
+    def off_by_one_percent(network, X, Y, workspaces=None, masks=None):
+        nabla_b, nabla_w = backprop(network, X, Y, workspaces, masks)
         nabla_b[1] *= 1.01
         return nabla_b, nabla_w
 
@@ -125,8 +125,8 @@ def test_cli_gradcheck_json_for_softmax_network(tmp_path):
 
 
 def test_cli_gradcheck_fails_with_exit_1(tmp_path, monkeypatch):
-    def wrong(network, X, Y, workspaces=None):
-        nabla_b, nabla_w = backprop(network, X, Y, workspaces)
+    def wrong(network, X, Y, workspaces=None, masks=None):
+        nabla_b, nabla_w = backprop(network, X, Y, workspaces, masks)
         nabla_w[0] *= -1
         return nabla_b, nabla_w
 

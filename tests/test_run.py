@@ -111,36 +111,33 @@ def test_temporary_files_a_killed_run_left_are_removed_by_the_next(tmp_path):
     assert list((tmp_path / "run").iterdir()) == []
 
 
-@pytest.mark.parametrize("momentum", [0.0, 0.9])
-def test_checkpoint_round_trip_restores_weights_history_generator_and_velocities(tmp_path, momentum):
-    config = config_for(tmp_path, epochs=5, momentum=momentum)
+@pytest.mark.parametrize("settings", [{}, {"momentum": 0.9}, {"optimizer": "adam"}])
+def test_checkpoint_round_trip_restores_weights_history_generator_and_optimizer_state(tmp_path, settings):
+    from nnbp.run.setup import build_optimizer
+
+    config = config_for(tmp_path, epochs=5, **settings)
     rng = np.random.default_rng(11)
     network = build_network(config, rng)
     rng.permutation(10)  # as an epoch's shuffle would
     history = History(
         "test", [EpochResult(1, 0.3, 6, 12, 0.5, 0.01, eta=1.0, training_cost=0.2, training_accuracy=0.7, l2_term=0.01)]
     )
-    velocity = (
-        (
-            [rng.standard_normal(b.shape) for b in network.biases],
-            [rng.standard_normal(w.shape) for w in network.weights],
-        )
-        if momentum
-        else None
-    )
+    optimizer = build_optimizer(config, network, 100)
+    for arrays in optimizer.arrays().values():  # a state that is not all zeros
+        arrays[...] = rng.integers(1, 9, arrays.shape)
     with RunFolder.create(tmp_path / "run", force=False) as folder:
-        folder.save_checkpoint(config, network, rng, history, {"input_scale": 1 / 255}, velocity)
-        loaded_config, loaded, loaded_rng, loaded_history, loaded_velocity = folder.load_checkpoint(None)
+        folder.save_checkpoint(config, network, rng, history, {"input_scale": 1 / 255}, optimizer.arrays())
+        loaded_config, loaded, loaded_rng, loaded_history, state = folder.load_checkpoint(None)
     assert loaded_config == config and loaded_history == history
     for a, b in zip(loaded.weights + loaded.biases, network.weights + network.biases):
         assert np.array_equal(a, b)
     assert np.array_equal(loaded_rng.permutation(50), rng.permutation(50))
     assert read_history(tmp_path / "run" / "history.json") == history
-    if momentum:
-        for a, b in zip(loaded_velocity[0] + loaded_velocity[1], velocity[0] + velocity[1]):
-            assert np.array_equal(a, b)
-    else:
-        assert loaded_velocity is None
+    assert state.keys() == optimizer.arrays().keys()
+    for name, saved in optimizer.arrays().items():
+        assert np.array_equal(state[name], saved), name
+    resumed = build_optimizer(loaded_config, loaded, 100, state)
+    assert getattr(resumed, "t", None) == getattr(optimizer, "t", None)
 
 
 def test_a_finished_run_needs_more_epochs_to_resume(tmp_path):

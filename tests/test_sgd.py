@@ -12,7 +12,7 @@ from helpers import random_batch, small_network
 from nnbp.backprop import backprop
 from nnbp.network import Network
 from nnbp.per_example import backprop_example
-from nnbp.sgd import momentum_step, sgd_step, zero_velocity
+from nnbp.sgd import momentum_step, sgd_step, zeros_like
 
 
 def hand_network() -> Network:
@@ -89,7 +89,7 @@ def test_two_momentum_steps_worked_with_scalars(lmbda):
     b1 = [r[0] for r in network.biases[0]]
     w2, b2 = list(network.weights[1][0]), network.biases[1][0, 0]
     vw1, vb1, vw2, vb2 = [[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0], [0.0, 0.0], 0.0
-    velocity = zero_velocity(network)
+    velocity = zeros_like(network)
     for _ in range(2):
         d1, d2, g1, g2 = scalar_gradient(w1, b1, w2, b2, x, y)
         vb1 = [mu * vb1[j] - eta * d1[j] for j in range(2)]
@@ -114,8 +114,6 @@ def test_momentum_zero_is_a_plain_sgd_step(rng):
     plain, with_momentum = small_network(sizes), small_network(sizes)
     X, Y = random_batch(sizes, 6, rng)
     sgd_step(plain, backprop(plain, X, Y), 0.7, 6, lmbda=0.5, n=30)
-    momentum_step(
-        with_momentum, backprop(with_momentum, X, Y), zero_velocity(with_momentum), 0.7, 0.0, 6, lmbda=0.5, n=30
-    )
+    momentum_step(with_momentum, backprop(with_momentum, X, Y), zeros_like(with_momentum), 0.7, 0.0, 6, lmbda=0.5, n=30)
     for a, b in zip(plain.weights + plain.biases, with_momentum.weights + with_momentum.biases):
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-16)

@@ -7,7 +7,7 @@ from helpers import tiny_dataset
 from nnbp.backprop import backprop
 from nnbp.data import load_dataset
 from nnbp.network import Network
-from nnbp.sgd import sgd_step
+from nnbp.sgd import Momentum, sgd_step, zeros_like
 from nnbp.training import Batcher, evaluate, train
 
 
@@ -234,7 +234,7 @@ def test_both_engines_train_to_the_same_weights_with_momentum(mini_batch_size):
             eta=1.0,
             rng=rng,
             engine=engine,
-            momentum=0.8,
+            optimizer=Momentum(0.8, zeros_like(network), lmbda=0.1, n=len(dataset.train)),
             lmbda=0.1,
         )
         runs.append(network)
@@ -250,7 +250,7 @@ def test_with_its_controls_off_training_is_chapter_ones_sgd_bit_for_bit():
     dataset = tiny_dataset()
     rng = np.random.default_rng(3)
     b = Network.initialise([6, 5, 3], rng)
-    history = train(b, dataset, epochs=3, mini_batch_size=10, eta=3.0, rng=rng, controls=Controls(3.0), momentum=0.0)
+    history = train(b, dataset, epochs=3, mini_batch_size=10, eta=3.0, rng=rng, controls=Controls(3.0))
     assert all(np.array_equal(x, y) for x, y in zip(a.weights + a.biases, b.weights + b.biases))
     assert [h.eta for h in history] == [3.0] * 3
 

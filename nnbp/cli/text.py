@@ -212,7 +212,8 @@ def gradcheck_lines(result: GradCheck, described: dict) -> list[str]:
     """The check as a table for people: per layer, the parameters checked and the largest errors."""
     lines = [
         f"{described['sizes']} {'/'.join(described['activation'])}, {described['cost']} cost; a mini-batch of "
-        f"{described['mini_batch_size']} from {described['dataset']}; float64, eps {result.eps:g}",
+        f"{described['mini_batch_size']} from {described['dataset']}; float64, eps {result.eps:g}"
+        + (f"; through the first step's dropout masks (p {described['dropout']})" if described.get("dropout") else ""),
         f"{'layer':>5} {'weights checked':>16} {'max rel. error':>15} {'biases checked':>15} {'max rel. error':>15}",
     ]
     for c in result.layers:

@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnbp.activations import ACTIVATIONS
+from nnbp.data.expansion import Expansion
 from nnbp.errors import NnbpError
 from nnbp.schedule import EtaSchedule
 from nnbp.system.blas import MAX_THREADS, SETTINGS
 from nnbp.system.memory import describe, memory_limit, parameter_bytes
 
 MAX_LAYERS = 1_000
+MAX_SHIFT = 8  # pixels an expanded image moves at most, each way
+MAX_ROTATE = 45  # degrees
+MAX_ELASTIC = 100  # α, the strength of an elastic distortion
 MAX_INT = 2**63 - 1  # every whole number a config holds fits an int64
 
 Parser = Callable[[Any, str], Any]  # parse(value, where): the checked value, or NnbpError naming `where`
@@ -192,6 +196,66 @@ def eta_schedule(value: Any, where: str) -> EtaSchedule | None:
     )
 
 
+def probability(value: Any, where: str) -> float:
+    value = number(value, where)
+    if not 0 <= value < 1:
+        raise NnbpError(f"{where}: {value} is not a probability p with 0 ≤ p < 1")
+    return value
+
+
+def dropout(value: Any, where: str) -> float | tuple[float, ...]:
+    """One probability for every hidden layer, or a list of them, one per hidden layer."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise NnbpError(f"{where}: an empty list; give one probability, or one per hidden layer")
+        return tuple(probability(v, f"{where}[{i}]") for i, v in enumerate(value))
+    return probability(value, where)
+
+
+EXPAND_FIELDS = ("shift", "rotate", "elastic")
+
+
+def expand(value: Any, where: str) -> Expansion | None:
+    """None (off), or {shift: pixels, rotate: degrees, elastic: α}, each field optional."""
+    if value is None or isinstance(value, Expansion):
+        return value
+    if not isinstance(value, dict):
+        raise NnbpError(
+            f"{where}: {shown(value)} is not a mapping such as {{shift: 2, rotate: 10}}, each field given once"
+        )
+    unknown = [str(k)[:40] for k in value if k not in EXPAND_FIELDS]
+    if unknown:
+        raise NnbpError(
+            f"{where}: {unknown[0]}: unknown field{close_match(unknown[0], EXPAND_FIELDS)}; "
+            f"the fields are {', '.join(EXPAND_FIELDS)}"
+        )
+    shift = whole(value.get("shift", 0), f"{where}: shift", 0)
+    rotate, elastic = (number(value.get(k, 0), f"{where}: {k}") for k in ("rotate", "elastic"))
+    if shift > MAX_SHIFT:
+        raise NnbpError(f"{where}: shift: {shift} pixels is more than {MAX_SHIFT}")
+    if not 0 <= rotate <= MAX_ROTATE:
+        raise NnbpError(f"{where}: rotate: {rotate} is not an angle from 0 to {MAX_ROTATE} degrees")
+    if not 0 <= elastic <= MAX_ELASTIC:
+        raise NnbpError(f"{where}: elastic: {elastic} is not a strength α from 0 to {MAX_ELASTIC}")
+    if not (shift or rotate or elastic):
+        return None
+    return Expansion(shift, rotate, elastic)
+
+
+def pair_of_probabilities(value: Any, where: str) -> tuple[float, float]:
+    """Two numbers in [0, 1): Adam's β₁ and β₂."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise NnbpError(f"{where}: {shown(value)} is not two numbers [β₁, β₂] such as [0.9, 0.999]")
+    return probability(value[0], f"{where}[0]"), probability(value[1], f"{where}[1]")
+
+
+def positive_number(value: Any, where: str) -> float:
+    value = number(value, where)
+    if not math.isfinite(value) or value <= 0:
+        raise NnbpError(f"{where}: {value} is not a positive finite number")
+    return value
+
+
 def threads(value: Any, where: str) -> str | int:
     """`auto`, `all`, or a whole number of BLAS threads from 1 to MAX_THREADS."""
     if isinstance(value, str) and value.strip().lower() in SETTINGS:
@@ -237,6 +301,25 @@ def list_text(item: Callable[[str], Any]) -> Callable[[str], Any]:
     def convert(value: str) -> Any:
         parts = [p for p in re.split(r"[\s,]+", value.strip().strip("[]")) if p]
         return item(parts[0]) if len(parts) == 1 and not value.strip().startswith("[") else [item(p) for p in parts]
+
+    return convert
+
+
+def fields_text(numbers: tuple[str, ...]) -> Callable[[str], Any]:
+    """'shift=2,rotate=10' (or 'none') as the mapping YAML would give; a field given twice is left as
+    text, which the parser refuses."""
+
+    def convert(value: str) -> Any:
+        value = value.strip().removeprefix("[").removesuffix("]")  # a --grid value comes in brackets
+        if value.strip().lower() in ("none", "off", "null"):
+            return None
+        fields: dict[str, Any] = {}
+        for part in value.split(","):
+            name, _, given = part.partition("=")
+            if name.strip() in fields:
+                return value
+            fields[name.strip()] = int_text(given.strip()) if name.strip() in numbers else given.strip()
+        return fields
 
     return convert
 

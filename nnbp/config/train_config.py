@@ -17,10 +17,11 @@ from nnbp.activations import ACTIVATIONS
 from nnbp.config import keys as k
 from nnbp.config.keys import Key, key, nearest
 from nnbp.costs import COSTS
+from nnbp.data.expansion import Expansion
 from nnbp.errors import NnbpError
 from nnbp.network import DTYPES, INITS, check_layers
 from nnbp.schedule import EtaSchedule
-from nnbp.training import ENGINES
+from nnbp.training import ENGINES, OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,42 @@ class TrainConfig:
     momentum: float = key(
         0.0, "momentum μ, 0 ≤ μ < 1: v → μv − η∇C, w → w + v (chapter 3)", k.momentum, "MU", default_text="0"
     )
+    # off: the book's chapter 1 network keeps every neuron
+    dropout: float | tuple[float, ...] = key(
+        0.0,
+        "probability p of deleting each hidden neuron for a mini-batch (chapter 3); one, or one per hidden layer",
+        k.dropout,
+        "P[,P...]",
+        k.list_text(k.identity),
+        "0",
+    )
+    # off: the book trains on the images as they are
+    expand: Expansion | None = key(
+        None,
+        "{shift: pixels, rotate: degrees, elastic: α}: each epoch, each training image moved by up to this "
+        "much (images only; chapter 3)",
+        k.expand,
+        "shift=N[,rotate=D,elastic=A]",
+        k.fields_text(("shift",)),
+        "none",
+    )
+    # the book's gradient descent; Adam is not in the book
+    optimizer: str = key(
+        "sgd", "sgd (with momentum if set) or adam (η is Adam's step size)", k.choice(OPTIMIZERS), "|".join(OPTIMIZERS)
+    )
+    # Kingma and Ba's defaults
+    betas: tuple[float, float] = key(
+        (0.9, 0.999),
+        "Adam's averaging rates β₁, β₂ for the gradient and its square",
+        k.pair_of_probabilities,
+        "B1,B2",
+        k.list_text(k.identity),
+        "0.9,0.999",
+    )
+    # Kingma and Ba's default
+    epsilon: float = key(
+        1e-8, "Adam's ε, added to √v̂ so a step never divides by 0", k.positive_number, "EPS", default_text="1e-8"
+    )
     # off: the book trains for a fixed number of epochs
     eta_schedule: EtaSchedule | None = key(
         None,
@@ -129,15 +166,22 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for f in fields(self):
             object.__setattr__(self, f.name, KEYS[f.name].parse(getattr(self, f.name), f.name))
-        check_combination(self.sizes, self.activation, self.cost, lambda name: name)
+        check_combination({f.name: getattr(self, f.name) for f in fields(self)}, lambda name: name)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as written to `config.yaml` and into the weights file's metadata."""
         d = asdict(self)
-        d["sizes"] = list(self.sizes)
-        if isinstance(self.activation, tuple):
-            d["activation"] = list(self.activation)
+        for name, value in d.items():
+            if isinstance(value, tuple):
+                d[name] = list(value)
         return d
+
+    @property
+    def layer_dropout(self) -> tuple[float, ...]:
+        """The dropout probability of each hidden layer."""
+        if isinstance(self.dropout, tuple):
+            return self.dropout
+        return (self.dropout,) * (len(self.sizes) - 2)
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -150,11 +194,11 @@ class TrainConfig:
 KEYS: dict[str, Key] = {f.name: f.metadata["key"] for f in fields(TrainConfig)}
 
 
-def check_combination(
-    sizes: tuple[int, ...], activation: str | tuple[str, ...], cost: str, where: Callable[[str], str]
-) -> None:
-    """Activations that fit the layers, and a cost that fits the output activation (each value already
-    parsed); `where(key)` names the key in an error."""
+def check_combination(values: dict[str, Any], where: Callable[[str], str]) -> None:
+    """The keys that must agree with each other do (each value already parsed): activations that fit the
+    layers and a cost that fits the output activation; dropout for the hidden layers there are; no
+    momentum with Adam. `where(key)` names the key in an error."""
+    sizes, activation, cost = values["sizes"], values["activation"], values["cost"]
     n_layers = len(sizes) - 1
     names = (activation,) * n_layers if isinstance(activation, str) else activation
     if len(names) != n_layers:
@@ -167,6 +211,18 @@ def check_combination(
     if problem:
         blamed = "activation" if not all(s.elementwise for s in sigmas[:-1]) else "cost"
         raise NnbpError(f"{where(blamed)}: {problem}")
+    dropout = values["dropout"]
+    if isinstance(dropout, tuple) and len(dropout) != n_layers - 1:
+        raise NnbpError(
+            f"{where('dropout')}: {len(dropout)} probabilities for {n_layers - 1} hidden layers "
+            f"(sizes {list(sizes)}); give one per hidden layer, or a single one"
+        )
+    if n_layers == 1 and dropout:
+        raise NnbpError(f"{where('dropout')}: sizes {list(sizes)} has no hidden layer to drop neurons from")
+    if values["optimizer"] == "adam" and values["momentum"]:
+        raise NnbpError(
+            f"{where('momentum')}: momentum belongs to the sgd optimizer; Adam keeps its own averages (betas)"
+        )
 
 
 def default_text(name: str) -> str:
@@ -231,9 +287,6 @@ def build_config(file_values: dict[str, Any], options: dict[str, Any], source: s
             values[name] = KEYS[name].parse(text_value, origin[name])
     if values.get("output") is None:
         values["output"] = str(Path("runs") / Path(source).stem)
-    defaults = TrainConfig.__dataclass_fields__
-    check_combination(
-        *(values.get(name, defaults[name].default) for name in ("sizes", "activation", "cost")),
-        lambda name: origin.get(name, f"{source}: {name}"),
-    )
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    check_combination({**defaults, **values}, lambda name: origin.get(name, f"{source}: {name}"))
     return TrainConfig(**values)

@@ -38,6 +38,7 @@ class Dataset:
     scale: float
     validation: Split | None = None
     class_names: tuple[str, ...] | None = None
+    kind: str = "images"  # or "table": what expansion, pictures and the default scaling may assume
 
     @property
     def n_inputs(self) -> int:

@@ -23,7 +23,7 @@ import yaml
 from nnbp import __version__
 from nnbp.config import TrainConfig, build_config
 from nnbp.errors import NnbpError
-from nnbp.network import Gradient, Network
+from nnbp.network import Network
 from nnbp.run.history import History
 from nnbp.run.weights import load_weights, save_weights
 from nnbp.system.memory import memory_limit
@@ -191,23 +191,14 @@ class RunFolder:
         rng: np.random.Generator,
         history: History,
         data: dict,
-        velocity: Gradient | None = None,
+        state: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """After an epoch: the weights with everything a resume needs (momentum's velocities as
+        """After an epoch: the weights with everything a resume needs (the optimizer's `state`, as named
         arrays beside them), then the history. `data` is what the weights carry about their inputs."""
         checkpoint = {"rng_state": rng.bit_generator.state, "history": history.to_dict()}
         meta = {"nnbp": __version__, **data, "config": config.to_dict(), "checkpoint": checkpoint}
-        extra = (
-            {}
-            if velocity is None
-            else {
-                f"velocity_{kind}_{i}": v
-                for kind, arrays in zip(("biases", "weights"), velocity)
-                for i, v in enumerate(arrays)
-            }
-        )
         with _writing(self.weights):
-            save_weights(self.weights, network, meta, extra)
+            save_weights(self.weights, network, meta, state or {})
         self.save_history(history)
 
     def save_best(self, config: TrainConfig, network: Network, epoch: int, data: dict) -> None:
@@ -233,10 +224,11 @@ class RunFolder:
 
     def load_checkpoint(
         self, epochs: int | None
-    ) -> tuple[TrainConfig, Network, np.random.Generator, History, Gradient | None]:
-        """The config (with `epochs` raised if given), network, random generator, history and momentum
-        velocities saved after the run's last completed epoch. A finished run is refused unless
-        `epochs` asks for more; a run that stopped itself (early stopping, η schedule) is refused."""
+    ) -> tuple[TrainConfig, Network, np.random.Generator, History, dict[str, np.ndarray]]:
+        """The config (with `epochs` raised if given), network, random generator, history and optimizer
+        state (momentum's velocities, Adam's averages) saved after the run's last completed epoch. A
+        finished run is refused unless `epochs` asks for more; a run that stopped itself (early
+        stopping, η schedule) is refused."""
         network, meta = load_weights(self.weights)
         where = f"{self.weights}: meta"
         checkpoint = meta.get("checkpoint")
@@ -266,28 +258,37 @@ class RunFolder:
             raise NnbpError(f"{self.weights}: the network does not match the recorded config")
         rng = np.random.default_rng()
         rng.bit_generator.state = _rng_state(checkpoint.get("rng_state"), f"{where}: checkpoint: rng_state")
-        velocity = self._velocity(network) if config.momentum else None
+        adam = config.optimizer == "adam"
+        prefixes = ["velocity"] if config.momentum else ["adam_moment", "adam_square"] if adam else []
+        state = self._state(network, prefixes, with_steps=adam)
         history.test = history.best_test = history.diverged = None
-        return config, network, rng, history, velocity
+        return config, network, rng, history, state
 
-    def _velocity(self, network: Network) -> Gradient:
-        """Momentum's velocities from the checkpoint, each shaped and typed like its parameter."""
-        n_layers = len(network.weights)
-        names = [f"velocity_{kind}_{i}" for kind in ("biases", "weights") for i in range(n_layers)]
-        shapes = {name: like.shape for name, like in zip(names, network.biases + network.weights)}
+    def _state(self, network: Network, prefixes: list[str], with_steps: bool) -> dict[str, np.ndarray]:
+        """The optimizer's arrays from the checkpoint, `prefix_biases_i` and `prefix_weights_i` each shaped
+        and typed like its parameter (checked from its header before it is read), and Adam's step count."""
+        likes = {
+            f"{prefix}_{kind}_{i}": like
+            for prefix in prefixes
+            for kind, group in (("biases", network.biases), ("weights", network.weights))
+            for i, like in enumerate(group)
+        }
+        names = list(likes) + (["adam_steps"] if with_steps else [])
+        if not names:
+            return {}
 
         def check(name: str, shape: tuple, dtype: np.dtype) -> None:  # before a byte of the array is inflated
-            if tuple(shape) != shapes[name] or dtype != network.dtype:
-                raise NnbpError(f"{self.weights}: {name} is not {network.dtype} of shape {shapes[name]}")
+            expected = ((1,), np.dtype(np.int64)) if name == "adam_steps" else (likes[name].shape, network.dtype)
+            if (tuple(shape), dtype) != expected:
+                raise NnbpError(f"{self.weights}: {name} is not {expected[1]} of shape {expected[0]}")
 
-        arrays = read_npz(
-            self.weights, "an nnbp checkpoint with momentum", names, max_bytes=memory_limit(), check=check
-        )
-        for name, like in zip(names, network.biases + network.weights):
-            a = arrays[name]
-            if a.shape != like.shape or a.dtype != like.dtype or not np.isfinite(a).all():
+        arrays = read_npz(self.weights, "an nnbp checkpoint", names, max_bytes=memory_limit(), check=check)
+        for name, like in likes.items():
+            if not np.isfinite(arrays[name]).all():
                 raise NnbpError(f"{self.weights}: {name} is not finite {like.dtype} of shape {like.shape}")
-        return ([arrays[n] for n in names[:n_layers]], [arrays[n] for n in names[n_layers:]])
+        if with_steps and arrays["adam_steps"][0] < 0:
+            raise NnbpError(f"{self.weights}: adam_steps is negative")
+        return arrays
 
 
 def _rng_state(state: Any, where: str) -> dict:

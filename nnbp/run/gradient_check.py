@@ -15,7 +15,7 @@ from nnbp.run.evaluation import check_fits
 from nnbp.run.setup import build_network, check_against_data
 from nnbp.run.weights import load_weights
 from nnbp.system.blas import blas_threads, resolve
-from nnbp.training import Batcher
+from nnbp.training import Batcher, dropout_masks
 
 SAMPLED = 2000  # parameters checked by default when a network has more than ...
 ALL_UP_TO = 5000  # ... this many
@@ -44,16 +44,21 @@ def check_gradient(
         check_fits(network, dataset, weights)
     idx = rng.permutation(len(dataset.train))[: config.mini_batch_size]
     X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float64)).gather(idx)
+    dropping = any(config.layer_dropout)
+    masks = dropout_masks(network, config.layer_dropout, rng) if dropping else None  # as the first step draws
     total = sum(w.size + b.size for w, b in zip(network.weights, network.biases))
     if n_params is None and total > ALL_UP_TO:
         n_params = SAMPLED
     with blas_threads(resolve(config.threads, network.sizes, len(idx))):
-        result = gradcheck(network, X, Y, eps=eps, n_params=n_params, rng=rng, tolerance=tolerance or TOLERANCE)
+        result = gradcheck(
+            network, X, Y, eps=eps, n_params=n_params, rng=rng, tolerance=tolerance or TOLERANCE, masks=masks
+        )
     described = {
         "sizes": network.sizes,
         "activation": [s.name for s in network.sigmas],
         "cost": network.cost.name,
         "dataset": dataset.name,
         "mini_batch_size": len(idx),
+        "dropout": list(config.layer_dropout) if masks else None,
     }
     return result, described

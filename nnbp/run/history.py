@@ -62,7 +62,13 @@ class History:
         for e in self.epochs:
             row = {k: v for k, v in e.to_dict().items() if k != "diagnostics"}
             for layer in e.diagnostics or []:
-                row.update({f"layer{layer['layer']}_{k}": v for k, v in layer.items() if k != "layer"})
+                row.update(
+                    {
+                        f"layer{layer['layer']}_{k}": v
+                        for k, v in layer.items()
+                        if k != "layer" and not isinstance(v, list)
+                    }
+                )
             rows.append(row)
         columns = list(dict.fromkeys(k for row in rows for k in row))
         out = io.StringIO()
@@ -164,11 +170,18 @@ def _epoch(value: Any, where: str) -> EpochResult:
 
 def _layer(value: Any, where: str) -> dict:
     names = {f.name for f in fields(LayerDiagnostics)}
-    d = _mapping(value, where, required=names - {"mean_grad_w_rms"}, optional={"mean_grad_w_rms"})
+    optional = {"mean_grad_w_rms", "dropped_share", "dropped_range"}
+    d = _mapping(value, where, required=names - optional, optional=optional)
     whole(d["layer"], f"{where}: layer", 1)
-    for name in set(d) - {"layer"}:
+    for name in set(d) - {"layer", "dropped_range"}:
         if not (name == "saturated_share" and d[name] is None):
             finite_number(d[name], f"{where}: {name}")
+    if "dropped_range" in d:
+        spread = _list(d["dropped_range"], f"{where}: dropped_range")
+        if len(spread) != 2:
+            raise NnbpError(f"{where}: dropped_range: is not [least, most]")
+        for i, v in enumerate(spread):
+            finite_number(v, f"{where}: dropped_range[{i}]")
     return d
 
 

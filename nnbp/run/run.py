@@ -21,14 +21,13 @@ from nnbp.data import Fetch, load_dataset
 from nnbp.data.dataset import ABOUT_DATA, Dataset, about, first_examples
 from nnbp.diagnostics import probe
 from nnbp.errors import NnbpError
-from nnbp.network import Gradient, Network
+from nnbp.network import Network
 from nnbp.run.evaluation import test_figures
 from nnbp.run.folder import RunFolder
 from nnbp.run.history import History
-from nnbp.run.setup import build_network, check_against_data
+from nnbp.run.setup import build_network, build_optimizer, check_against_data
 from nnbp.run.weights import load_weights
 from nnbp.schedule import Controls
-from nnbp.sgd import zero_velocity
 from nnbp.system.blas import blas_threads, resolve
 from nnbp.training import Diverged, EpochResult, probe_batch
 from nnbp.training import train as train_epochs
@@ -91,8 +90,8 @@ def default_output(config: TrainConfig) -> Path:
 
 
 class Run:
-    """One training run: its config, network, random generator, history and momentum velocities, in
-    its locked folder."""
+    """One training run: its config, network, random generator, history and optimizer state (momentum's
+    velocities, Adam's averages), in its locked folder."""
 
     def __init__(
         self,
@@ -101,10 +100,10 @@ class Run:
         network: Network,
         rng: np.random.Generator,
         history: History,
-        velocity: Gradient | None = None,
+        state: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.folder, self.config, self.network, self.rng, self.history = folder, config, network, rng, history
-        self.velocity = velocity
+        self.state = state or {}  # as the checkpoint keeps it, until training builds the optimizer
 
     @classmethod
     def start(
@@ -177,8 +176,8 @@ class Run:
         controls = Controls.replay(
             config.eta, config.eta_schedule, config.early_stopping, [e.accuracy for e in self.history.epochs]
         )
-        if config.momentum and self.velocity is None:
-            self.velocity = zero_velocity(self.network)
+        n = len(first_examples(dataset, config.train_size).train)
+        self.optimizer = build_optimizer(config, self.network, n, self.state)
 
         def epoch_done(result: EpochResult) -> None:
             self.history.epochs.append(result)
@@ -201,8 +200,9 @@ class Run:
                     rng=self.rng,
                     engine=config.engine,
                     lmbda=config.lmbda,
-                    momentum=config.momentum,
-                    velocity=self.velocity,
+                    optimizer=self.optimizer,
+                    dropout=config.layer_dropout,
+                    expansion=config.expand,
                     controls=controls,
                     monitor_training=config.monitor_training,
                     first_epoch=len(self.history.epochs) + 1,
@@ -235,7 +235,7 @@ class Run:
         return self.history
 
     def _save(self, data: dict) -> None:
-        self.folder.save_checkpoint(self.config, self.network, self.rng, self.history, data, self.velocity)
+        self.folder.save_checkpoint(self.config, self.network, self.rng, self.history, data, self.optimizer.arrays())
 
     def close(self) -> None:
         """Release the run folder (again: harmless)."""

@@ -13,8 +13,10 @@ from nnbp.activations import ACTIVATIONS
 from nnbp.config import TrainConfig
 from nnbp.costs import COSTS
 from nnbp.data.dataset import Dataset
+from nnbp.data.expansion import side_of
 from nnbp.errors import NnbpError
-from nnbp.network import Network
+from nnbp.network import Gradient, Network
+from nnbp.sgd import SGD, Adam, Momentum, zeros_like
 from nnbp.system.memory import describe, memory_limit, training_bytes
 
 
@@ -28,6 +30,30 @@ def build_network(config: TrainConfig, rng: np.random.Generator) -> Network:
         cost=COSTS[config.cost],
         init=config.init,
     )
+
+
+def build_optimizer(
+    config: TrainConfig, network: Network, n: int, state: dict[str, np.ndarray] | None = None
+) -> SGD | Momentum | Adam:
+    """The step rule `config` asks for, over n training examples, resumed from a checkpoint's `state`."""
+    state = state or {}
+
+    def arrays(prefix: str) -> Gradient:
+        saved = [
+            [state.get(f"{prefix}_{kind}_{i}") for i in range(len(group))]
+            for kind, group in (("biases", network.biases), ("weights", network.weights))
+        ]
+        rest = zeros_like(network)
+        return tuple([s if s is not None else z for s, z in zip(got, zero)] for got, zero in zip(saved, rest))
+
+    if config.optimizer == "adam":
+        steps = int(state["adam_steps"][0]) if "adam_steps" in state else 0
+        return Adam(
+            arrays("adam_moment"), arrays("adam_square"), tuple(config.betas), config.epsilon, config.lmbda, n, steps
+        )
+    if config.momentum:
+        return Momentum(config.momentum, arrays("velocity"), config.lmbda, n)
+    return SGD(config.lmbda, n)
 
 
 def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> None:
@@ -54,6 +80,11 @@ def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> No
         raise NnbpError(
             f"{source}: mini_batch_size: {config.mini_batch_size} is larger than the {n_train} training examples"
         )
+    if config.expand is not None and (side_of(dataset.n_inputs) is None or dataset.kind != "images"):
+        raise NnbpError(
+            f"{source}: expand: {config.dataset!r} is not a dataset of square images; only images are "
+            "shifted, rotated or distorted"
+        )
     needed = training_needs(config, dataset)
     if needed > memory_limit():
         raise NnbpError(
@@ -74,5 +105,5 @@ def training_needs(config: TrainConfig, dataset: Dataset) -> int:
         dataset.nbytes,
         loop=config.engine == "loop",
         diagnostics=config.diagnostics,
-        momentum=config.momentum > 0,
+        optimizer_sets=2 if config.optimizer == "adam" else 1 if config.momentum else 0,
     )

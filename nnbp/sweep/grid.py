@@ -12,12 +12,11 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
 from nnbp.config import KEYS, TrainConfig, build_config
 from nnbp.errors import NnbpError
-from nnbp.schedule import EtaSchedule
 
 NOT_SWEPT = {"output": "each run has its own folder", "seed": "use --seeds", "threads": "every run has one BLAS thread"}
 MAX_RUNS = 10_000
@@ -142,9 +141,9 @@ def _sweepable(name: str, where: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A parsed value as YAML would hold it (tuples as lists, a schedule as a mapping)."""
+    """A parsed value as YAML would hold it (tuples as lists, a schedule or an expansion as a mapping)."""
     if isinstance(value, tuple):
         return list(value)
-    if isinstance(value, EtaSchedule):
-        return {"patience": value.patience, "factor": value.factor, "stop_fraction": value.stop_fraction}
+    if is_dataclass(value):
+        return asdict(value)
     return value

@@ -64,13 +64,14 @@ def training_bytes(
     dataset_bytes: int,
     loop: bool = False,
     diagnostics: bool = False,
-    momentum: bool = False,
+    optimizer_sets: int = 0,
 ) -> int:
     """What a training run allocates, at most: the dataset; the network, its gradient (one set,
     shared by every batch size), half as much again while a checkpoint is written, the per-example
-    loop's sums, the diagnostics' probe pass, momentum's velocities; each batch size's arrays (z, a,
+    loop's sums, the diagnostics' probe pass, the optimizer's sets (momentum's one, Adam's two); each
+    batch size's arrays (z, a,
     δ, σ' of every layer; the gathered inputs and targets); and the forward passes of evaluation."""
-    parameters = parameter_bytes(sizes, itemsize) * (2.5 + loop + diagnostics + momentum)
+    parameters = parameter_bytes(sizes, itemsize) * (2.5 + loop + diagnostics + optimizer_sets)
 
     def batch(k: int) -> int:  # a workspace and the gathered batch, for k examples
         return k * (itemsize * (4 * sum(sizes[1:]) + sizes[0] + sizes[-1] + 1) + sizes[0])

@@ -8,7 +8,8 @@ gathering each mini-batch, the forward and backward passes and the update; evalu
 The trainers (each optional: one whose package is missing is skipped with a line saying so):
 
     nnbp            nnbp.train, the matrix engine, `threads: auto`, as `nnbp train` runs it
-    torch-manual    PyTorch, the same algorithm written out with tensors (BP1-BP4 by hand, no autograd)
+    torch-manual    PyTorch, the same algorithm written out with tensors (BP1-BP4 by hand, no autograd),
+                    the data shuffled once an epoch so each mini-batch is a view, updates in place
     torch-autograd  PyTorch, nn.Sequential of Linear and Sigmoid, MSE loss, autograd, optim.SGD
     sklearn         scikit-learn's MLPClassifier (solver sgd, no momentum), one partial_fit per epoch
 
@@ -82,10 +83,10 @@ def time_torch(sizes: list[int], m: int, dtype: str, epochs: int, eta: float, au
         for _ in range(epochs):
             start = time.perf_counter()
             order = torch.randperm(n)
+            X_epoch, Y_epoch = X[order], Y[order]
             for i in range(0, n, m):
-                idx = order[i : i + m]
                 optimizer.zero_grad()
-                loss = 0.5 * ((model(X[idx]) - Y[idx]) ** 2).sum(dim=1).mean()  # the quadratic cost
+                loss = 0.5 * ((model(X_epoch[i : i + m]) - Y_epoch[i : i + m]) ** 2).sum(dim=1).mean()  # quadratic
                 loss.backward()
                 optimizer.step()
             seconds.append(time.perf_counter() - start)
@@ -96,21 +97,22 @@ def time_torch(sizes: list[int], m: int, dtype: str, epochs: int, eta: float, au
         for _ in range(epochs):
             start = time.perf_counter()
             order = torch.randperm(n)
+            X_epoch, Y_epoch = X[order], Y[order]  # one gather an epoch: each mini-batch is then a view
             for i in range(0, n, m):
-                idx = order[i : i + m]
-                x, y = X[idx], Y[idx]
+                x, y = X_epoch[i : i + m], Y_epoch[i : i + m]
+                step = eta / len(x)
                 activations = [x]
                 for w, b in zip(weights, biases):
-                    activations.append(torch.sigmoid(torch.addmm(b, activations[-1], w.T)))
+                    activations.append(torch.addmm(b, activations[-1], w.T).sigmoid_())
                 a = activations[-1]
-                delta = (a - y) * a * (1 - a)  # BP1
+                delta = (a - y).mul_(a).mul_(1 - a)  # BP1
                 for j in reversed(range(len(weights))):
-                    nabla_b, nabla_w = delta.sum(dim=0), delta.T @ activations[j]  # BP3, BP4
+                    biases[j].sub_(delta.sum(dim=0), alpha=step)  # BP3, and the step
+                    nabla_w = delta.T @ activations[j]  # BP4
                     if j > 0:
                         a = activations[j]
-                        delta = (delta @ weights[j]) * a * (1 - a)  # BP2
-                    weights[j].sub_(nabla_w, alpha=eta / len(idx))
-                    biases[j].sub_(nabla_b, alpha=eta / len(idx))
+                        delta = (delta @ weights[j]).mul_(a).mul_(1 - a)  # BP2, before w^l changes
+                    weights[j].sub_(nabla_w, alpha=step)
             seconds.append(time.perf_counter() - start)
     return seconds
 
