@@ -71,7 +71,7 @@ class BenchResult:
 def _time_steps(engine: str, network: Network, dataset: Dataset, order: Array, m: int, eta: float) -> float:
     """Seconds for SGD steps over `order` in batches of m, gathering each batch as training does."""
     gradient = gradient_of(engine, network)
-    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
+    batcher = Batcher(dataset, dataset.train, network.dtype)
     start = time.perf_counter()
     for X, Y in batcher.batches(order, m):
         sgd_step(network, gradient(X, Y), eta, X.shape[1])
@@ -109,7 +109,7 @@ def _time_floor(step: Callable[[], None], n_steps: int) -> float:
 
 def max_grad_diff(network: Network, dataset: Dataset, idx: Array) -> float:
     """The largest difference between the two engines' gradients (means over the batch) on one batch."""
-    X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype).gather(idx)
+    X, Y = Batcher(dataset, dataset.train, network.dtype).gather(idx)
     matrix = gradient_of("matrix", network)(X, Y)
     loop = gradient_of("loop", network)(X, Y)
     diffs = [np.abs(a - b).max() for a, b in zip(matrix[0] + matrix[1], loop[0] + loop[1])]

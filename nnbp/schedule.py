@@ -1,12 +1,13 @@
-"""Chapter 3's controls over the epochs: an η schedule and early stopping, both read off the accuracy
-on the watched split (validation, or test for a dataset without one).
+"""Chapter 3's controls over the epochs: an η schedule and early stopping, both read off the score on
+the watched split (validation, or test for a dataset without one): the accuracy, or for a
+regression minus the cost (higher is better either way).
 
-- η schedule: multiply η by `factor` each time the accuracy has not improved for `patience` epochs,
+- η schedule: multiply η by `factor` each time the score has not improved for `patience` epochs,
   and stop once η has fallen below `stop_fraction` of its starting value (the book: halve it after
   ten epochs without improvement, stop at 1/128).
-- Early stopping: stop once the accuracy has not improved for `early_stopping` epochs.
+- Early stopping: stop once the score has not improved for `early_stopping` epochs.
 
-`Controls` holds the state between epochs; it is a function of the accuracies so far, so a resumed
+`Controls` holds the state between epochs; it is a function of the scores so far, so a resumed
 run rebuilds it by replaying its history (`Controls.replay`). Knows nothing of networks or files.
 """
 
@@ -31,20 +32,20 @@ class Controls:
         self.eta0 = self.eta = eta
         self.schedule, self.early_stopping = schedule, early_stopping
         self.best_epoch: int | None = None
-        self.best_accuracy = float("-inf")
+        self.best_score = float("-inf")
         self.stopped: str | None = None  # why training stopped, once it has
-        self.since_best = 0  # epochs since the accuracy last improved
+        self.since_best = 0  # epochs since the score last improved
         self.since_change = 0  # of those, epochs since η last changed
 
-    def update(self, epoch: int, accuracy: float) -> str | None:
-        """Take the accuracy after `epoch`; return why training stops now (also kept in `stopped`), or
+    def update(self, epoch: int, score: float) -> str | None:
+        """Take the score after `epoch`; return why training stops now (also kept in `stopped`), or
         None to go on at `self.eta`."""
-        self.stopped = self._update(epoch, accuracy)
+        self.stopped = self._update(epoch, score)
         return self.stopped
 
-    def _update(self, epoch: int, accuracy: float) -> str | None:
-        if accuracy > self.best_accuracy:
-            self.best_accuracy, self.best_epoch = accuracy, epoch
+    def _update(self, epoch: int, score: float) -> str | None:
+        if score > self.best_score:
+            self.best_score, self.best_epoch = score, epoch
             self.since_best = self.since_change = 0
             return None
         self.since_best += 1
@@ -64,10 +65,10 @@ class Controls:
 
     @classmethod
     def replay(
-        cls, eta: float, schedule: EtaSchedule | None, early_stopping: int | None, accuracies: list[float]
+        cls, eta: float, schedule: EtaSchedule | None, early_stopping: int | None, scores: list[float]
     ) -> Controls:
-        """The controls as they stood after epochs with these accuracies (for a resumed run)."""
+        """The controls as they stood after epochs with these scores (for a resumed run)."""
         controls = cls(eta, schedule, early_stopping)
-        for epoch, accuracy in enumerate(accuracies, 1):
-            controls.update(epoch, accuracy)
+        for epoch, score in enumerate(scores, 1):
+            controls.update(epoch, score)
         return controls

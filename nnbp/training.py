@@ -108,29 +108,75 @@ class EpochResult:
 
     epoch: int
     cost: float
-    correct: int
+    correct: int | None  # a classification's figures; None for a regression
     total: int
-    accuracy: float
+    accuracy: float | None
     seconds: float
     eta: float
     training_cost: float | None = None  # with monitor_training: the same figures on the training data
     training_accuracy: float | None = None
     l2_term: float | None = None
     diagnostics: list[dict] | None = None  # per layer, when training records them
+    mse: float | None = None  # a regression's figures, in the targets' own units (R²: 1 is perfect)
+    mae: float | None = None
+    r2: float | None = None
+
+    @property
+    def score(self) -> float:
+        """What "better" means, higher is better: the accuracy, or for a regression minus the cost."""
+        return self.accuracy if self.accuracy is not None else -self.cost
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-class Batcher:
-    """Gathers examples of one split as X (n_0, m), scaled to floats, and one-hot Y (n_L, m).
+@dataclass(frozen=True)
+class RegressionEvaluation:
+    """How a network does on one split of a regression: the mean cost (in the standardised units it
+    trains in), and, in the targets' own units, the mean squared and absolute errors and R² (one minus
+    the squared error over the targets' variance, averaged over the target columns)."""
 
-    Only a batch becomes floating point, so the dataset stays compact (uint8) in memory. The
+    cost: float
+    predictions: Array  # (N, t), in the targets' own units
+    targets: Array  # (N, t)
+
+    @property
+    def total(self) -> int:
+        return len(self.targets)
+
+    @property
+    def mse(self) -> float:
+        return float(np.mean((self.predictions - self.targets) ** 2))
+
+    @property
+    def mae(self) -> float:
+        return float(np.mean(np.abs(self.predictions - self.targets)))
+
+    @property
+    def r2(self) -> float:
+        residual = ((self.predictions - self.targets) ** 2).sum(axis=0)
+        spread = ((self.targets - self.targets.mean(axis=0)) ** 2).sum(axis=0)
+        return float(np.mean(1 - residual / np.where(spread > 0, spread, 1.0)))
+
+    correct = accuracy = None  # a classification's figures
+
+    def to_dict(self) -> dict:
+        return {"cost": self.cost, "total": self.total, "mse": self.mse, "mae": self.mae, "r2": self.r2}
+
+
+class Batcher:
+    """Gathers examples of one split of `dataset` as X (n_0, m), scaled to floats, and Y (n_L, m): one-hot
+    columns of the classes, or a regression's standardised targets.
+
+    Only a batch becomes floating point, so the dataset stays as stored (uint8 images) in memory. The
     arrays are reused for every batch of the same size: a result is valid until the next call.
     """
 
-    def __init__(self, split: Split, scale: float, n_classes: int, dtype: np.dtype) -> None:
-        self.split, self.scale, self.dtype, self.n_classes = split, scale, np.dtype(dtype), n_classes
+    def __init__(self, dataset: Dataset, split: Split, dtype: np.dtype) -> None:
+        self.split, self.dtype, self.n_outputs = split, np.dtype(dtype), dataset.n_classes
+        self.shift, self.scale = dataset.shift, dataset.scale  # inputs = (stored − shift) × scale
+        self.target_shift, self.target_scale = dataset.target_shift, dataset.target_scale
+        self.regression = dataset.regression
         self._arrays: dict[int, tuple[Array, Array, Array, Array]] = {}
 
     def gather(self, idx: Array) -> tuple[Array, Array]:
@@ -143,16 +189,21 @@ class Batcher:
             self._arrays[m] = (
                 np.empty((m, n_0), self.split.images.dtype),
                 np.empty((m, n_0), self.dtype),
-                np.empty(m, self.split.labels.dtype),
-                np.empty((self.n_classes, m), self.dtype),
+                np.empty((m, *self.split.labels.shape[1:]), self.split.labels.dtype),
+                np.empty((self.n_outputs, m), self.dtype),
             )
         stored, rows, labels, Y = self._arrays[m]
         np.take(self.split.images, idx, axis=0, out=stored, mode="clip")  # "clip" writes straight into out
         np.copyto(rows, stored)  # examples as rows, cast to floats (a cast-and-scale multiply is slower)
+        if self.shift is not None:
+            rows -= self.shift
         rows *= self.scale
-        np.take(self.split.labels, idx, out=labels, mode="clip")
-        Y.fill(0)
-        Y[labels, np.arange(m)] = 1  # one-hot columns
+        np.take(self.split.labels, idx, axis=0, out=labels, mode="clip")
+        if self.regression:
+            np.copyto(Y, ((labels - self.target_shift) * self.target_scale).T)
+        else:
+            Y.fill(0)
+            Y[labels, np.arange(m)] = 1  # one-hot columns
         return rows.T, Y
 
     def batches(self, order: Array, m: int) -> Iterator[tuple[Array, Array]]:
@@ -169,9 +220,11 @@ class Batcher:
                 yield X[:, k : k + m], Y[:, k : k + m]
 
 
-def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
-    """Feed a whole split forward in chunks; the predicted class is the most active output neuron."""
-    batcher = Batcher(split, dataset.scale, dataset.n_classes, network.dtype)
+def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation | RegressionEvaluation:
+    """Feed a whole split forward in chunks; the predicted class is the most active output neuron, a
+    regression's values the outputs brought back to the targets' units."""
+    batcher = Batcher(dataset, split, network.dtype)
+    outputs = np.empty((len(split), dataset.n_classes)) if dataset.regression else None
     predictions = np.empty(len(split), dtype=np.intp)
     confidence = np.empty(len(split), dtype=network.dtype)
     cost = 0.0
@@ -182,14 +235,19 @@ def evaluate(network: Network, dataset: Dataset, split: Split) -> Evaluation:
             X, Y = batcher.gather(idx)
             Z, A = network.forward(X)
             cost += network.cost.fn(Z, A, Y)
-            predictions[idx] = A.argmax(axis=0)
-            confidence[idx] = A.max(axis=0)
+            if outputs is not None:
+                outputs[idx] = A.T / dataset.target_scale + dataset.target_shift
+            else:
+                predictions[idx] = A.argmax(axis=0)
+                confidence[idx] = A.max(axis=0)
+    if outputs is not None:
+        return RegressionEvaluation(cost / len(split), outputs, split.labels)
     return Evaluation(cost / len(split), split.labels, predictions, dataset.n_classes, confidence)
 
 
 def probe_batch(dataset: Dataset, dtype: np.dtype) -> tuple[Array, Array]:
     """X, Y of the fixed batch diagnostics probe: the first PROBE_SIZE training examples (copies)."""
-    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, dtype)
+    batcher = Batcher(dataset, dataset.train, dtype)
     X, Y = batcher.gather(np.arange(min(PROBE_SIZE, len(dataset.train))))
     return X.copy(), Y.copy()
 
@@ -262,7 +320,7 @@ def train(
     optimizer = optimizer or SGD(lmbda, n)
     dropping = any(dropout)
     side = side_of(network.sizes[0])
-    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, network.dtype)
+    batcher = Batcher(dataset, dataset.train, network.dtype)
     recorder = Recorder(network, *probe_batch(dataset, network.dtype)) if diagnostics else None
     history = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -301,9 +359,10 @@ def train(
                 training_accuracy=on_train.accuracy if on_train else None,
                 l2_term=l2_term(network, lmbda, n) if lmbda else None,
                 diagnostics=None if recorder is None else [d.to_dict() for d in recorder.end_epoch()],
+                **({"mse": ev.mse, "mae": ev.mae, "r2": ev.r2} if dataset.regression else {}),
             )
             history.append(result)
-            stop = controls.update(epoch, ev.accuracy) if controls is not None else None
+            stop = controls.update(epoch, result.score) if controls is not None else None
             if on_epoch is not None:
                 on_epoch(result)
             if stop:

@@ -445,7 +445,7 @@ def test_ctrl_c_while_the_dataset_loads_exits_130(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("nnbp.run.run.load_dataset", interrupted)
+    monkeypatch.setattr("nnbp.run.setup.load_dataset", interrupted)
     (tmp_path / "c.yaml").write_text("epochs: 1\n")
     run(tmp_path, ["train", "c.yaml"], 130, "Stopped by SIGINT")
 
@@ -454,7 +454,7 @@ def test_an_error_nnbp_did_not_foresee_is_one_line_and_a_bug_report(tmp_path, mo
     def broken(*args, **kwargs):
         raise TypeError("something nnbp got wrong")
 
-    monkeypatch.setattr("nnbp.run.run.load_dataset", broken)
+    monkeypatch.setattr("nnbp.run.setup.load_dataset", broken)
     monkeypatch.delenv("NNBP_DEBUG", raising=False)
     (tmp_path / "c.yaml").write_text("epochs: 1\n")
     run(tmp_path, ["train", "c.yaml"], 1, "unexpected TypeError: something nnbp got wrong — a bug in nnbp")

@@ -22,7 +22,7 @@ def test_without_controls_eta_stays_and_the_best_epoch_is_tracked():
     controls = Controls(0.5)
     etas, stopped, _ = run(controls, [0.5, 0.7, 0.6, 0.7, 0.65])
     assert etas == [0.5] * 5 and stopped is None
-    assert controls.best_epoch == 2 and controls.best_accuracy == 0.7  # a tie is no improvement
+    assert controls.best_epoch == 2 and controls.best_score == 0.7  # a tie is no improvement
 
 
 def test_early_stopping_after_n_epochs_without_improvement():

@@ -22,7 +22,7 @@ def trained(engine: str, seed: int = 0, dtype=np.float64, mini_batch_size: int =
 def test_gather_stacks_examples_as_scaled_columns_with_one_hot_targets():
     dataset = tiny_dataset()
     idx = np.array([4, 0, 9])
-    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float32))
+    batcher = Batcher(dataset, dataset.train, np.dtype(np.float32))
     X, Y = batcher.gather(idx)
     assert X.shape == (6, 3) and Y.shape == (3, 3) and X.dtype == Y.dtype == np.float32
     np.testing.assert_allclose(X[:, 1], dataset.train.images[0] / 255, rtol=1e-6)
@@ -39,7 +39,7 @@ def test_gather_stacks_examples_as_scaled_columns_with_one_hot_targets():
 def test_batches_are_the_mini_batches_of_the_order_in_turn(m):
     dataset = tiny_dataset()
     order = np.random.default_rng(1).permutation(len(dataset.train))
-    batcher = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float64))
+    batcher = Batcher(dataset, dataset.train, np.dtype(np.float64))
     seen = []
     for k, (X, Y) in enumerate(batcher.batches(order, m)):
         idx = order[k * m : (k + 1) * m]
@@ -92,7 +92,7 @@ def test_partial_last_batch_is_divided_by_its_real_size():
     train(network, dataset, epochs=1, mini_batch_size=10, eta=2.0, rng=rng)
     for k in (0, 10, 20):
         idx = permutation[k : k + 10]
-        X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float64)).gather(idx)
+        X, Y = Batcher(dataset, dataset.train, np.dtype(np.float64)).gather(idx)
         sgd_step(replay, backprop(replay, X, Y), 2.0, len(idx))
     for x, y in zip(network.weights + network.biases, replay.weights + replay.biases):
         np.testing.assert_array_equal(x, y)
@@ -155,7 +155,7 @@ def test_l2_regularisation_decays_weights_but_not_biases():
     dataset = tiny_dataset()
     network = Network.initialise([6, 5, 3], np.random.default_rng(0))
     plain, decayed = network.copy(), network.copy()
-    X, Y = Batcher(dataset.train, dataset.scale, 3, np.dtype(np.float64)).gather(np.arange(4))
+    X, Y = Batcher(dataset, dataset.train, np.dtype(np.float64)).gather(np.arange(4))
     sgd_step(plain, backprop(plain, X, Y), eta=0.5, m=4)
     sgd_step(decayed, backprop(decayed, X, Y), eta=0.5, m=4, lmbda=2.0, n=20)
     for w0, w_plain, w_decayed in zip(network.weights, plain.weights, decayed.weights):

@@ -77,7 +77,7 @@ def bench(
 ) -> None:
     from nnbp import benchmark
     from nnbp.cli import figures
-    from nnbp.data import load_dataset
+    from nnbp.run.setup import dataset_of
 
     if plot_path is not None and contended:
         raise click.UsageError("--plot draws the engines' speedup; it cannot be combined with --contended")
@@ -89,7 +89,7 @@ def bench(
             {"dtype": dtype, "threads": threads},
             str(config_path or "defaults"),
         )
-        dataset = load_dataset(config.dataset, fetch=fetcher(as_json))
+        dataset = dataset_of(config, fetcher(as_json))
         plan = benchmark.plan(config, dataset, mini_batch_sizes, quick, repeats, loop_examples, contended)
     header, row_line = (
         (text.contention_header_lines, text.contention_row) if contended else (text.bench_header_lines, text.bench_row)

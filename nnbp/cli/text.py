@@ -32,15 +32,25 @@ def strict_json(obj: Any) -> str:
     return json.dumps(clean(obj), allow_nan=False)
 
 
+def regression_text(f: dict | EpochResult) -> str:
+    """A regression's figures on a split: `R² 0.482, MSE 2.9e+03, MAE 43.1` (in the targets' units)."""
+    get = f.get if isinstance(f, dict) else lambda k: getattr(f, k)
+    return f"R² {get('r2'):.3f}, MSE {get('mse'):.4g}, MAE {get('mae'):.4g}"
+
+
 def epoch_line(result: EpochResult, epochs: int, watched: str, show_eta: bool = False) -> str:
-    training = (
-        f"; training {100 * result.training_accuracy:.2f}%, cost {result.training_cost:.4f}"
-        if result.training_accuracy is not None
-        else ""
-    )
+    if result.r2 is not None:
+        training = f"; training cost {result.training_cost:.4f}" if result.training_cost is not None else ""
+        figures = f"{watched} {regression_text(result)}"
+    else:
+        training = (
+            f"; training {100 * result.training_accuracy:.2f}%, cost {result.training_cost:.4f}"
+            if result.training_accuracy is not None
+            else ""
+        )
+        figures = f"{result.correct} / {result.total} {watched} ({100 * result.accuracy:.2f}%)"
     return (
-        f"Epoch {result.epoch}/{epochs}: {result.correct} / {result.total} {watched} "
-        f"({100 * result.accuracy:.2f}%), cost {result.cost:.4f}{training}"
+        f"Epoch {result.epoch}/{epochs}: {figures}, cost {result.cost:.4f}{training}"
         + (f", eta {result.eta:g}" if show_eta else "")
         + f", {result.seconds:.2f} s"
     )
@@ -50,13 +60,21 @@ def final_lines(weights: Path, history: History) -> list[str]:
     """Where the run stopped and why (if it stopped itself), and what it saved, with its test figures."""
     test, best, done = history.test, history.best, len(history.epochs)
     lines = [f"Stopped after epoch {history.stopped['epoch']}: {history.stopped['reason']}"] if history.stopped else []
-    line = (
-        f"Saved {weights}: test accuracy {100 * test['accuracy']:.2f}% ({test['correct']} / {test['total']}) "
-        f"after {done} epoch{'s' if done != 1 else ''}; best {history.evaluated_on} accuracy "
-        f"{100 * best.accuracy:.2f}% at epoch {best.epoch}"
-    )
-    if best.epoch != done and history.best_test is not None:
-        line += f", whose network (best.npz) scores {100 * history.best_test['accuracy']:.2f}% on the test split"
+    epochs = f"after {done} epoch{'s' if done != 1 else ''}"
+    if best.r2 is not None:
+        line = (
+            f"Saved {weights}: test {regression_text(test)} {epochs}; best {history.evaluated_on} R² "
+            f"{best.r2:.3f} at epoch {best.epoch}"
+        )
+        best_test = None if history.best_test is None else regression_text(history.best_test)
+    else:
+        line = (
+            f"Saved {weights}: test accuracy {100 * test['accuracy']:.2f}% ({test['correct']} / {test['total']}) "
+            f"{epochs}; best {history.evaluated_on} accuracy {100 * best.accuracy:.2f}% at epoch {best.epoch}"
+        )
+        best_test = None if history.best_test is None else f"{100 * history.best_test['accuracy']:.2f}%"
+    if best.epoch != done and best_test is not None:
+        line += f", whose network (best.npz) scores {best_test} on the test split"
     elif best.epoch != done:
         line += ", whose network is gone: best.npz was deleted after that epoch"
     return lines + [line]

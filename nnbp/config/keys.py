@@ -279,6 +279,31 @@ def text(value: Any, where: str) -> str:
     return value
 
 
+def column_list(value: Any, where: str) -> tuple[str, ...] | None:
+    """None, or a list of distinct column names."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not value:
+        raise NnbpError(f"{where}: {shown(value)} is not a list of column names")
+    names = tuple(text(v, f"{where}[{i}]") for i, v in enumerate(value))
+    if len(set(names)) != len(names):
+        raise NnbpError(f"{where}: a column is named twice")
+    return names
+
+
+def column_names(value: Any, where: str) -> str | tuple[str, ...] | None:
+    """None, one column's name, or a list of them."""
+    if value is None or isinstance(value, str):
+        return None if value is None else text(value, where)
+    return column_list(value, where)
+
+
+def optional_fraction(value: Any, where: str) -> float | None:
+    return None if value is None else fraction(value, where)
+
+
 def optional_text(value: Any, where: str) -> str | None:
     return None if value is None else text(value, where)
 

@@ -23,6 +23,9 @@ from nnbp.network import DTYPES, INITS, check_layers
 from nnbp.schedule import EtaSchedule
 from nnbp.training import ENGINES, OPTIMIZERS
 
+SCALINGS = ("auto", "standard", "minmax", "none")
+TASKS = ("auto", "classification", "regression")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -50,6 +53,53 @@ class TrainConfig:
         ".npz, Nielsen's mnist.pkl.gz or a folder of IDX files",
         k.text,
         "NAME|PATH",
+    )
+    # the last column is what a table's rows most often end with: the thing measured
+    target: str | tuple[str, ...] | None = key(
+        None,
+        "a table's column to predict, or a list of them (a regression)",
+        k.column_names,
+        "NAME[,NAME...]",
+        k.list_text(k.identity),
+        "the last column",
+    )
+    # every other column
+    features: tuple[str, ...] | None = key(
+        None,
+        "a table's columns to predict from",
+        k.column_list,
+        "NAME,NAME,...",
+        k.list_text(k.identity),
+        "every other column",
+    )
+    # a fifth, drawn from the seed, when the table comes with no test file
+    test_size: float | None = key(
+        None,
+        "share of a table's rows held out as its test split, drawn from the seed",
+        k.optional_fraction,
+        "F",
+        k.identity,
+        "0.2, or none with test",
+    )
+    # none: test rows come from test_size
+    test: str | None = key(
+        None, "a second table with the same columns, as the test split", k.optional_text, "PATH", default_text="none"
+    )
+    # tables: zero mean and unit variance per feature; images: their pixels ÷ 255
+    scale: str = key(
+        "auto",
+        "standard (mean 0, sd 1), minmax (0 to 1) or none, fitted on the training split; "
+        "auto: standard for tables, ÷ 255 for images",
+        k.choice(SCALINGS),
+        "|".join(SCALINGS),
+    )
+    # from the data: classes for text or whole numbers, a regression for numbers with decimals
+    task: str = key(
+        "auto",
+        "classification or regression; auto: a regression for a target of numbers with "
+        "decimals, or several target columns, or a linear output with the quadratic cost",
+        k.choice(TASKS),
+        "|".join(TASKS),
     )
     # the book holds out MNIST's last 10,000 training images; a dataset without a default holds out none
     validation_size: int | None = key(

@@ -15,9 +15,13 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from nnbp.data.dataset import Dataset, check_hold_out, hold_out
 from nnbp.data.formats import IDX_FILES, find_idx_file, idx_length, load_idx_folder, load_npz, load_pickle
+from nnbp.data.tables import is_table, table_dataset
 from nnbp.errors import NnbpError
+from nnbp.system.safeio import write_atomic
 
 EMBEDDED = {"mnist-sample": "mnist-sample.npz"}
 LOCAL = ("mnist", "fashion-mnist")  # found in the data folders, or downloaded
@@ -44,13 +48,86 @@ CLASS_NAMES = {  # Fashion-MNIST's labels as Zalando Research publishes them
 
 Fetch = Callable[[str, Path], Path]  # fetch(name, folder) downloads `name` into `folder`
 
+# Small public tables that ship inside scikit-learn (an optional extra), written out as CSV on first use
+TABLES = {"iris": "load_iris", "wine": "load_wine", "breast-cancer": "load_breast_cancer", "diabetes": "load_diabetes"}
+TABLE_TARGETS = {"iris": "species", "wine": "cultivar", "breast-cancer": "diagnosis", "diabetes": "progression"}
 
-def load_dataset(name_or_path: str, validation_size: int | None = None, fetch: Fetch | None = None) -> Dataset:
+
+def bundled_table(name: str) -> Path:
+    """The CSV of one of scikit-learn's bundled tables in nnbp's cache, written from scikit-learn's own
+    copy the first time (no network): the feature columns by their names, the target last."""
+    path = cache_dir() / "tables" / f"{name}.csv"
+    if path.is_file():
+        return path
+    try:
+        import sklearn.datasets
+    except ImportError:
+        raise NnbpError(f"dataset: {name!r} ships with scikit-learn: pip install 'nnbp[sklearn]'") from None
+    bunch = getattr(sklearn.datasets, TABLES[name])()
+    names = [str(n).replace(" ", "_") for n in bunch.feature_names]
+    if hasattr(bunch, "target_names") and name != "diabetes":
+        target = np.asarray(bunch.target_names)[bunch.target].astype(str)  # the classes' names
+    else:
+        target = np.array([repr(float(v)) for v in bunch.target])  # values, written with their decimals
+    lines = [",".join([*names, TABLE_TARGETS[name]])]
+    lines += [",".join([*(repr(float(v)) for v in row), t]) for row, t in zip(bunch.data, target)]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, ("\n".join(lines) + "\n").encode())
+    except OSError as e:
+        raise NnbpError(f"{path}: cannot write the table ({e.strerror or e})") from None
+    return path
+
+
+def _path(name: str) -> Path:
+    path = Path(name).expanduser()
+    if not path.exists():
+        raise NnbpError(f"dataset: {name[:80]!r}: no such file")
+    return path
+
+
+def load_dataset(
+    name_or_path: str,
+    validation_size: int | None = None,
+    fetch: Fetch | None = None,
+    *,
+    target: str | list[str] | None = None,
+    features: list[str] | None = None,
+    test_size: float | None = None,
+    test: str | None = None,
+    scale: str = "auto",
+    task: str = "auto",
+    seed: int = 0,
+) -> Dataset:
     """A dataset by name or path, with the last `validation_size` training examples held out.
 
     `validation_size=None` means the dataset's default: 10,000 for MNIST and Fashion-MNIST, 0 for
-    the others; `mnist.pkl.gz` carries its own split and takes no `validation_size`.
+    the others; `mnist.pkl.gz` carries its own split and takes no `validation_size`. A table (a .csv
+    or .tsv file, or one of TABLES) takes the rest (`nnbp.data.tables.table_dataset`): its target and
+    feature columns, its test split, its scaling and its task, the rows shuffled by `seed`.
     """
+    if is_table(name_or_path) or name_or_path in TABLES:
+        path = bundled_table(name_or_path) if name_or_path in TABLES else _path(name_or_path)
+        test_path = None if test is None else _path(test)
+        return table_dataset(
+            path,
+            name_or_path,
+            target=target or TABLE_TARGETS.get(name_or_path),
+            features=features,
+            test_size=test_size,
+            test=test_path,
+            scale=scale,
+            task=task,
+            validation_size=validation_size,
+            seed=seed,
+        )
+    for key, value in (("target", target), ("features", features), ("test_size", test_size), ("test", test)):
+        if value is not None:
+            raise NnbpError(f"{key}: applies to tables (a .csv or .tsv dataset); {name_or_path!r} is not one")
+    if scale not in ("auto", "pixels"):
+        raise NnbpError(f"scale: {scale} applies to tables; {name_or_path!r} holds images, scaled ÷ 255 as stored")
+    if task == "regression":
+        raise NnbpError(f"task: {name_or_path!r} holds labelled images: a classification")
     dataset = _load(name_or_path, fetch)
     if dataset.class_names is None and name_or_path in CLASS_NAMES:
         dataset = replace(dataset, class_names=CLASS_NAMES[name_or_path])

@@ -1,7 +1,9 @@
-"""The in-memory form of a dataset: compact images and integer labels, split three ways.
+"""The in-memory form of a dataset: examples as stored and their labels (or target values), split three
+ways, and the scaling that turns stored examples into a network's inputs.
 
-Images stay as stored (uint8 in general, shape (N, n_inputs)); `scale` maps them to inputs in [0, 1]
-when a mini-batch is gathered, so a dataset lives in memory once. Nothing here reads files.
+Images stay as stored (uint8 in general, shape (N, n_inputs)) and a table's features as read
+(float64); inputs are (stored − shift) × scale, applied when a mini-batch is gathered, so a dataset
+lives in memory once. A regression's targets are standardised the same way. Nothing here reads files.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Split:
-    """Images (N, n_inputs) as stored, and integer labels (N,)."""
+    """Examples (N, n_inputs) as stored, and integer labels (N,), or a regression's targets (N, t)."""
 
     images: Array
     labels: Array
@@ -28,17 +30,30 @@ class Split:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A training and a test split; inputs are `images * scale`, labels run over 0 … n_classes−1;
-    `class_names[k]` names class k when the dataset knows its classes' names."""
+    """A training and a test split (and a validation split, when held out). Inputs are
+    (examples − shift) × scale; labels run over 0 … n_classes − 1, `class_names[k]` naming class k when
+    the dataset knows the names. For a regression, n_classes is the number of target columns and a
+    target's network units are (value − target_shift) × target_scale."""
 
     name: str
     train: Split
     test: Split
-    n_classes: int
-    scale: float
+    n_classes: int  # the output layer's size: classes, or a regression's target columns
+    scale: float | Array
     validation: Split | None = None
     class_names: tuple[str, ...] | None = None
     kind: str = "images"  # or "table": what expansion, pictures and the default scaling may assume
+    shift: Array | None = None  # per input, subtracted before `scale` multiplies (None: nothing)
+    scaling: str = "pixels"  # how shift and scale were found: pixels (÷ 255), standard, minmax, none
+    task: str = "classification"  # or "regression"
+    feature_names: tuple[str, ...] | None = None  # a table's input columns, in order
+    target_names: tuple[str, ...] | None = None  # a table's target column(s)
+    target_shift: Array | None = None  # a regression's targets, standardised on the training split
+    target_scale: Array | None = None
+
+    @property
+    def regression(self) -> bool:
+        return self.task == "regression"
 
     @property
     def n_inputs(self) -> int:
@@ -84,16 +99,54 @@ def first_examples(dataset: Dataset, n: int | None) -> Dataset:
     return replace(dataset, train=Split(dataset.train.images[:n], dataset.train.labels[:n]))
 
 
-ABOUT_DATA = ("input_scale", "class_names", "input_stats")  # what `about` gives, as a weights file keeps it
+ABOUT_DATA = (
+    "input_scale",
+    "input_shift",
+    "scaling",
+    "task",
+    "class_names",
+    "feature_names",
+    "target_names",
+    "target_shift",
+    "target_scale",
+    "input_stats",
+)  # what `about` gives, as a weights file keeps it
 
 
 def about(dataset: Dataset) -> dict:
-    """What a network trained on `dataset` should carry about its inputs (JSON-ready): the scale from
-    stored pixels to inputs, the class names, and the mean and spread of the training examples'
-    mean input (so an input unlike them can be noticed)."""
-    means = dataset.train.images.mean(axis=1) * dataset.scale
-    return {
-        "input_scale": dataset.scale,
+    """What a network trained on `dataset` should carry about its inputs and outputs (JSON-ready): the
+    scaling from stored examples to inputs, the class names or a regression's target columns and
+    their standardisation, a table's feature names, and (for images) the mean and spread of the
+    training examples' mean input, so an input unlike them can be noticed."""
+
+    def plain(value: float | Array | None) -> float | list[float] | None:
+        return None if value is None else float(value) if np.ndim(value) == 0 else [float(v) for v in value]
+
+    d = {
+        "input_scale": plain(dataset.scale),
+        "input_shift": plain(dataset.shift),
+        "scaling": dataset.scaling,
+        "task": dataset.task,
         "class_names": list(dataset.class_names) if dataset.class_names else None,
-        "input_stats": {"mean": float(means.mean()), "std": float(means.std())},
+        "feature_names": list(dataset.feature_names) if dataset.feature_names else None,
+        "target_names": list(dataset.target_names) if dataset.target_names else None,
+        "target_shift": plain(dataset.target_shift),
+        "target_scale": plain(dataset.target_scale),
+        "input_stats": None,
     }
+    if dataset.kind == "images":
+        means = dataset.train.images.mean(axis=1) * dataset.scale
+        d["input_stats"] = {"mean": float(means.mean()), "std": float(means.std())}
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def fitted_scaling(examples: Array, how: str) -> tuple[Array | None, Array | float]:
+    """(shift, scale) that `how` fits on a training split's examples (N, n): standard (zero mean, unit
+    variance), minmax (from 0 to 1) or none; a constant column is only shifted."""
+    if how == "none":
+        return None, 1.0
+    if how == "standard":
+        shift, spread = examples.mean(axis=0), examples.std(axis=0)
+    else:
+        shift, spread = examples.min(axis=0), np.ptp(examples, axis=0)
+    return shift, 1.0 / np.where(spread > 0, spread, 1.0)

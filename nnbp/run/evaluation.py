@@ -3,17 +3,20 @@ file holds (`nnbp info`), and a run's networks on the test split once training e
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from nnbp.data import Fetch, load_dataset
+from nnbp.config import TrainConfig, build_config
+from nnbp.data import Fetch
 from nnbp.data.dataset import Dataset
 from nnbp.errors import NnbpError
 from nnbp.network import Network
 from nnbp.run.history import History
+from nnbp.run.setup import dataset_of
 from nnbp.run.weights import load_weights
 from nnbp.system.blas import blas_threads, resolve
 from nnbp.system.memory import forward_chunk
-from nnbp.training import Evaluation, evaluate
+from nnbp.training import Evaluation, RegressionEvaluation, evaluate
 
 
 def check_fits(network: Network, dataset: Dataset, source: Path | str) -> None:
@@ -30,23 +33,42 @@ def test_figures(network: Network, dataset: Dataset, history: History, epoch: in
     figures, which were measured on the test split already."""
     if dataset.validation is not None:
         return evaluate(network, dataset, dataset.test).to_dict()
-    e = history.epochs[epoch - 1]
-    return {"cost": e.cost, "correct": e.correct, "total": e.total, "accuracy": e.accuracy}
+    e = history.epochs[epoch - 1].to_dict()
+    return {k: e[k] for k in ("cost", "correct", "total", "accuracy", "mse", "mae", "r2") if k in e}
 
 
 def evaluate_weights(
     path: Path, dataset: str | None = None, fetch: Fetch | None = None, threads: str | int = "auto"
-) -> tuple[Evaluation, Dataset]:
+) -> tuple[Evaluation | RegressionEvaluation, Dataset]:
     """Saved weights on the test split of `dataset`, or of the dataset they were trained on."""
     network, meta = load_weights(path)
-    recorded = meta.get("config")
-    name = dataset or (recorded.get("dataset") if isinstance(recorded, dict) else None)
-    if not isinstance(name, str):
-        raise NnbpError(f"{path}: records no dataset; pass --dataset")
-    data = load_dataset(name, fetch=fetch)
+    data = recorded_dataset(path, meta, dataset, fetch)
     check_fits(network, data, path)
     with blas_threads(resolve(threads, network.sizes, forward_chunk(network.sizes, network.dtype))):
         return evaluate(network, data, data.test), data
+
+
+def recorded_dataset(path: Path, meta: dict, dataset: str | None = None, fetch: Fetch | None = None) -> Dataset:
+    """The dataset saved weights were trained on, split and scaled as their recorded config says (a
+    table's test rows are drawn by its seed again), or the dataset named `dataset` instead."""
+    recorded = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    name = dataset or recorded.get("dataset")
+    if not isinstance(name, str):
+        raise NnbpError(f"{path}: records no dataset; pass --dataset")
+    try:
+        config = build_config(recorded, {"dataset": name, "output": "unused"}, f"{path}: meta: config")
+    except NnbpError:  # a config of another nnbp, or none: the dataset alone, as its defaults have it
+        config = TrainConfig(dataset=name)
+    data = dataset_of(config, fetch)
+    if data.kind == "table":  # scaled exactly as the network was trained, whatever the file holds now
+        data = replace(
+            data,
+            shift=meta.get("input_shift"),
+            scale=meta["input_scale"],
+            target_shift=meta.get("target_shift"),
+            target_scale=meta.get("target_scale"),
+        )
+    return data
 
 
 def describe_weights(path: Path) -> dict:

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from nnbp.config import TrainConfig
-from nnbp.data import Fetch, load_dataset
+from nnbp.data import Fetch
 from nnbp.errors import NnbpError
 from nnbp.gradcheck import TOLERANCE, GradCheck, gradcheck
 from nnbp.run.evaluation import check_fits
-from nnbp.run.setup import build_network, check_against_data
+from nnbp.run.setup import build_network, check_against_data, dataset_of
 from nnbp.run.weights import load_weights
 from nnbp.system.blas import blas_threads, resolve
 from nnbp.training import Batcher, dropout_masks
@@ -35,7 +35,7 @@ def check_gradient(
         raise NnbpError(f"--eps: {eps} is not a positive finite step")
     if tolerance is not None and not (tolerance > 0 and np.isfinite(tolerance)):
         raise NnbpError(f"--tolerance: {tolerance} is not a positive finite number")
-    dataset = load_dataset(config.dataset, config.validation_size, fetch=fetch)
+    dataset = dataset_of(config, fetch)
     check_against_data(config, dataset, "config")
     rng = np.random.default_rng(config.seed)
     network = build_network(config, rng)  # drawn even for saved weights: the batch is the same either way
@@ -43,7 +43,7 @@ def check_gradient(
         network = load_weights(weights)[0]
         check_fits(network, dataset, weights)
     idx = rng.permutation(len(dataset.train))[: config.mini_batch_size]
-    X, Y = Batcher(dataset.train, dataset.scale, dataset.n_classes, np.dtype(np.float64)).gather(idx)
+    X, Y = Batcher(dataset, dataset.train, np.dtype(np.float64)).gather(idx)
     dropping = any(config.layer_dropout)
     masks = dropout_masks(network, config.layer_dropout, rng) if dropping else None  # as the first step draws
     total = sum(w.size + b.size for w, b in zip(network.weights, network.biases))

@@ -39,8 +39,9 @@ class History:
 
     @property
     def best(self) -> EpochResult | None:
-        """The epoch with the highest accuracy on the watched split (the first, on a tie)."""
-        return max(self.epochs, key=lambda e: e.accuracy, default=None)
+        """The epoch with the best score on the watched split (the highest accuracy, or a regression's
+        lowest cost; the first, on a tie)."""
+        return max(self.epochs, key=lambda e: e.score, default=None)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"evaluated_on": self.evaluated_on}
@@ -129,13 +130,20 @@ def read_history(path: Path) -> History:
     return History.from_dict(parse_json(text, str(path)), str(path))
 
 
-FIGURES = ("cost", "correct", "total", "accuracy")
+FIGURES = ("cost", "correct", "total", "accuracy")  # a classification's
+REGRESSION_FIGURES = ("cost", "total", "mse", "mae", "r2")  # a regression's
 
 
 def _figures(value: Any, where: str) -> dict:
-    d = _mapping(value, where, required=set(FIGURES))
+    """A split's figures: a classification's (cost, correct, total, accuracy) or a regression's."""
+    regression = isinstance(value, dict) and "r2" in value
+    d = _mapping(value, where, required=set(REGRESSION_FIGURES if regression else FIGURES))
     finite_number(d["cost"], f"{where}: cost")
     total = whole(d["total"], f"{where}: total", 1)
+    if regression:
+        for name in ("mse", "mae", "r2"):
+            finite_number(d[name], f"{where}: {name}")
+        return d
     correct = whole(d["correct"], f"{where}: correct", 0)
     if correct > total:
         raise NnbpError(f"{where}: correct: {correct} is more than the total {total}")
@@ -145,13 +153,24 @@ def _figures(value: Any, where: str) -> dict:
     return d
 
 
-OPTIONAL_EPOCH_FIELDS = {"training_cost", "training_accuracy", "l2_term", "diagnostics"}
+OPTIONAL_EPOCH_FIELDS = {
+    "training_cost",
+    "training_accuracy",
+    "l2_term",
+    "diagnostics",
+    "correct",
+    "accuracy",
+    "mse",
+    "mae",
+    "r2",
+}
 
 
 def _epoch(value: Any, where: str) -> EpochResult:
     names = {f.name for f in fields(EpochResult)}
     d = _mapping(value, where, required=names - OPTIONAL_EPOCH_FIELDS, optional=OPTIONAL_EPOCH_FIELDS)
-    _figures({k: d[k] for k in FIGURES}, where)
+    _figures({k: d.get(k) for k in (REGRESSION_FIGURES if "r2" in d else FIGURES)}, where)
+    d = {**{name: None for name in ("correct", "accuracy")}, **d}
     whole(d["epoch"], f"{where}: epoch", 1)
     if finite_number(d["seconds"], f"{where}: seconds") < 0:
         raise NnbpError(f"{where}: seconds: {d['seconds']} is negative")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from nnbp.config import TrainConfig
-from nnbp.data import Fetch, load_dataset
+from nnbp.data import Fetch
 from nnbp.data.dataset import ABOUT_DATA, Dataset, about, first_examples
 from nnbp.diagnostics import probe
 from nnbp.errors import NnbpError
@@ -25,7 +25,7 @@ from nnbp.network import Network
 from nnbp.run.evaluation import test_figures
 from nnbp.run.folder import RunFolder
 from nnbp.run.history import History
-from nnbp.run.setup import build_network, build_optimizer, check_against_data
+from nnbp.run.setup import build_network, build_optimizer, check_against_data, dataset_of
 from nnbp.run.weights import load_weights
 from nnbp.schedule import Controls
 from nnbp.system.blas import blas_threads, resolve
@@ -73,7 +73,7 @@ def train(
         elif epochs is not None:
             config = replace(config, epochs=epochs)
         assert config is not None
-        data = dataset or load_dataset(config.dataset, config.validation_size, fetch=fetch)
+        data = dataset or dataset_of(config, fetch)
         run = run or Run.start(config, data, force=force, source=source, at=at)
         with run:
             if callbacks.started is not None:
@@ -151,7 +151,8 @@ class Run:
             best = run.history.best
             if best is not None and best.epoch == len(run.history.epochs) and not folder.best.is_file():
                 meta = load_weights(folder.weights)[1]  # the checkpoint holds the best epoch's network: restore it
-                folder.save_best(run.config, run.network, best.epoch, {k: meta.get(k) for k in ABOUT_DATA})
+                data = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in meta.items() if k in ABOUT_DATA}
+                folder.save_best(run.config, run.network, best.epoch, {k: v for k, v in data.items() if v is not None})
         except BaseException:
             folder.close()
             raise
@@ -174,7 +175,7 @@ class Run:
         check_against_data(config, dataset, "config")
         data = about(dataset)
         controls = Controls.replay(
-            config.eta, config.eta_schedule, config.early_stopping, [e.accuracy for e in self.history.epochs]
+            config.eta, config.eta_schedule, config.early_stopping, [e.score for e in self.history.epochs]
         )
         n = len(first_examples(dataset, config.train_size).train)
         self.optimizer = build_optimizer(config, self.network, n, self.state)

@@ -12,12 +12,60 @@ import numpy as np
 from nnbp.activations import ACTIVATIONS
 from nnbp.config import TrainConfig
 from nnbp.costs import COSTS
+from nnbp.data import Fetch, load_dataset
+from nnbp.data.catalog import TABLES
 from nnbp.data.dataset import Dataset
 from nnbp.data.expansion import side_of
 from nnbp.errors import NnbpError
 from nnbp.network import Gradient, Network
 from nnbp.sgd import SGD, Adam, Momentum, zeros_like
 from nnbp.system.memory import describe, memory_limit, training_bytes
+
+
+def task_of(config: TrainConfig) -> str:
+    """The task a config asks for: its `task`, or a regression when its output is linear with the
+    quadratic cost (a network that predicts values), else whatever the data say (auto)."""
+    if config.task != "auto":
+        return config.task
+    if config.layer_activations[-1] == "linear" and config.cost == "quadratic":
+        return "regression"
+    return "auto"
+
+
+def dataset_of(config: TrainConfig, fetch: Fetch | None = None) -> Dataset:
+    """The dataset a config trains on, split and scaled as it says (a table's rows drawn by its seed)."""
+    return load_dataset(
+        config.dataset,
+        config.validation_size,
+        fetch,
+        target=list_or_text(config.target),
+        features=None if config.features is None else list(config.features),
+        test_size=config.test_size,
+        test=config.test,
+        scale=config.scale,
+        task=task_of(config),
+        seed=config.seed,
+    )
+
+
+def list_or_text(value: str | tuple[str, ...] | None) -> str | list[str] | None:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def data_key(config: TrainConfig) -> tuple:
+    """What the dataset of a config depends on: configs with the same key share one loaded dataset."""
+    key = (config.dataset, config.validation_size)
+    if config.dataset.lower().endswith((".csv", ".tsv", ".csv.gz", ".tsv.gz")) or config.dataset in TABLES:
+        key += (
+            config.target,
+            config.features,
+            config.test_size,
+            config.test,
+            config.scale,
+            task_of(config),
+            config.seed,
+        )
+    return key
 
 
 def build_network(config: TrainConfig, rng: np.random.Generator) -> Network:
@@ -65,9 +113,15 @@ def check_against_data(config: TrainConfig, dataset: Dataset, source: str) -> No
             f"{config.dataset!r} has {dataset.n_inputs} inputs per example"
         )
     if config.sizes[-1] != dataset.n_classes:
+        what = "target columns" if dataset.regression else "classes"
         raise NnbpError(
             f"{source}: sizes: the output layer has {config.sizes[-1]} neurons but the dataset "
-            f"{config.dataset!r} has {dataset.n_classes} classes"
+            f"{config.dataset!r} has {dataset.n_classes} {what}"
+        )
+    if dataset.regression and (config.layer_activations[-1] != "linear" or config.cost != "quadratic"):
+        raise NnbpError(
+            f"{source}: activation: a regression predicts values: its output layer needs the linear "
+            "activation and the quadratic cost (e.g. activation: [sigmoid, linear], cost: quadratic)"
         )
     n_train = len(dataset.train)
     if config.train_size is not None and config.train_size > n_train:

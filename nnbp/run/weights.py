@@ -89,9 +89,6 @@ def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
     cost_name = meta.get("cost")
     if not isinstance(cost_name, str) or cost_name not in COSTS:
         raise NnbpError(f"{path}: meta: cost {cost_name!r} is not one of {', '.join(COSTS)}")
-    scale = meta.get("input_scale", DEFAULT_INPUT_SCALE)
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
-        raise NnbpError(f"{path}: meta: input_scale {scale!r} is not a positive number")
 
     if (
         sizes_arr.ndim != 1
@@ -158,5 +155,59 @@ def load_weights(path: Path) -> tuple[Network, dict[str, Any]]:
         )
     ):
         raise NnbpError(f"{path}: meta: input_stats is not {{mean, std}} of the training inputs")
-    meta["input_scale"] = scale
+    _check_data(path, meta, sizes)
     return Network(sizes, weights, biases, sigmas, COSTS[cost_name]), meta
+
+
+def _check_data(path: Path, meta: dict[str, Any], sizes: list[int]) -> None:
+    """Check what the weights carry about their data, and turn its lists into arrays: the scaling of
+    the inputs (one number, or one per input), a table's names and a regression's target scaling."""
+    n_in, n_out = sizes[0], sizes[-1]
+    meta["input_scale"] = _numbers(path, meta, "input_scale", (1, n_in), positive=True, default=DEFAULT_INPUT_SCALE)
+    meta["input_shift"] = _numbers(path, meta, "input_shift", (n_in,))
+    meta["target_shift"] = _numbers(path, meta, "target_shift", (n_out,))
+    meta["target_scale"] = _numbers(path, meta, "target_scale", (n_out,), positive=True)
+    for key, n in (("feature_names", n_in), ("target_names", None)):
+        names = meta.get(key)
+        if names is not None and not (
+            isinstance(names, list)
+            and (n is None or len(names) == n)
+            and names
+            and all(isinstance(v, str) and 0 < len(v) <= 100 for v in names)
+        ):
+            raise NnbpError(
+                f"{path}: meta: {key} is not a list of names" + (f", one for each of the {n} inputs" if n else "")
+            )
+    task = meta.setdefault("task", "classification")
+    if task not in ("classification", "regression") or (task == "regression") != (meta["target_scale"] is not None):
+        raise NnbpError(f"{path}: meta: task {task!r} is not classification, or regression with its target_scale")
+
+
+def _numbers(
+    path: Path,
+    meta: dict[str, Any],
+    key: str,
+    lengths: tuple[int, ...],
+    positive: bool = False,
+    default: float | None = None,
+) -> float | np.ndarray | None:
+    """A number (if 1 is among `lengths`) or a list of finite numbers of one of those lengths, as an array."""
+    value = meta.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 in lengths:
+        array = np.array(float(value))
+    elif (
+        isinstance(value, list)
+        and len(value) in lengths
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    ):
+        array = np.array(value, dtype=np.float64)
+    else:
+        array = None
+    if array is None or not np.isfinite(array).all() or (positive and not (array > 0).all()):
+        expected = "positive " if positive else ""
+        raise NnbpError(
+            f"{path}: meta: {key} is not {expected}finite numbers, {' or '.join(map(str, lengths))} of them"
+        )
+    return float(array) if array.ndim == 0 else array

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from nnbp.config import TrainConfig, build_config, read_config_file
-from nnbp.data import Fetch, load_dataset
+from nnbp.data import Fetch
 from nnbp.data.dataset import Dataset
 from nnbp.errors import NnbpError
 from nnbp.run.folder import RUN_FILES, RunFolder
 from nnbp.run.history import History, read_history
-from nnbp.run.setup import check_against_data, training_needs
+from nnbp.run.setup import check_against_data, data_key, dataset_of, training_needs
 from nnbp.run.weights import read_meta
 from nnbp.sweep.cluster import Cluster, connect
 from nnbp.sweep.grid import Point, parse_grid_option, parse_seeds, parse_sweep_section, points
@@ -46,7 +46,7 @@ class Sweep:
     grid: dict[str, list[Any]]
     seeds: list[int]
     points: list[Point]
-    datasets: dict[tuple[str, int | None], Dataset]
+    datasets: dict[tuple, Dataset]
 
     def run(
         self,
@@ -153,11 +153,11 @@ def plan(
     seed_list = parse_seeds(seeds, "--seeds") if seeds is not None else section_seeds or [base.seed]
     folder = (output or Path("runs") / f"{config_path.stem}-sweep").expanduser()
     runs = points(base.to_dict(), grid, seed_list, source, lambda name: folder / name)
-    datasets: dict[tuple[str, int | None], Dataset] = {}
+    datasets: dict[tuple, Dataset] = {}
     for point in runs:
         key = _data_key(point.config)
         if key not in datasets:
-            datasets[key] = load_dataset(*key, fetch=fetch)
+            datasets[key] = dataset_of(point.config, fetch)
         check_against_data(point.config, datasets[key], f"{source} ({point.name})")
     return Sweep(source, folder, grid, seed_list, runs, datasets)
 
@@ -211,8 +211,8 @@ def _changed(recorded: TrainConfig, wanted: TrainConfig) -> str | None:
     return next((k for k in b if a.get(k) != b[k] and k not in ("epochs", "output")), None)
 
 
-def _data_key(config: TrainConfig) -> tuple[str, int | None]:
-    return config.dataset, config.validation_size
+def _data_key(config: TrainConfig) -> tuple:
+    return data_key(config)
 
 
 def _interrupted(folder: Path) -> Outcome:

@@ -9,7 +9,6 @@ same whichever worker, machine or N trains it.
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import tempfile
@@ -21,13 +20,13 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
-from nnbp.config import build_config
-from nnbp.data import load_dataset
+from nnbp.config import TrainConfig, build_config
 from nnbp.data.dataset import Dataset
 from nnbp.errors import NnbpError
 from nnbp.run.folder import RUN_FILES
 from nnbp.run.history import History
 from nnbp.run.run import Callbacks, Run, train
+from nnbp.run.setup import data_key, dataset_of
 from nnbp.training import Diverged
 
 START, RESUME = "start", "resume"
@@ -96,10 +95,17 @@ def _exit(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-@functools.lru_cache(maxsize=2)
-def _dataset(name: str, validation_size: int | None) -> Dataset:
-    """A dataset read once per worker process, for all the runs it trains."""
-    return load_dataset(name, validation_size)
+_DATASETS: dict[tuple, Dataset] = {}
+
+
+def _dataset(config: TrainConfig) -> Dataset:
+    """A dataset read once per worker process, for all the runs it trains (the two last used kept)."""
+    key = data_key(config)
+    if key not in _DATASETS:
+        if len(_DATASETS) >= 2:
+            _DATASETS.pop(next(iter(_DATASETS)))
+        _DATASETS[key] = dataset_of(config)
+    return _DATASETS[key]
 
 
 def train_point(config: dict[str, Any], action: str, dataset: Dataset | None = None, at: Path | None = None) -> Outcome:
@@ -113,7 +119,7 @@ def train_point(config: dict[str, Any], action: str, dataset: Dataset | None = N
 
     try:
         cfg = build_config(config, {}, "sweep")
-        data = dataset or _dataset(cfg.dataset, cfg.validation_size)
+        data = dataset or _dataset(cfg)
         callbacks = Callbacks(started=lambda run, _: runs.append(run))
         if action == RESUME:
             history = train(resume=at or Path(cfg.output), epochs=cfg.epochs, dataset=data, callbacks=callbacks)
