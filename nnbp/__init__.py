@@ -32,10 +32,12 @@ from nnbp.sgd import momentum_step, sgd_step  # noqa: E402
 if TYPE_CHECKING:  # for type checkers and readers; at run time `__getattr__` loads them on first use
     from nnbp.config import TrainConfig
     from nnbp.data import Dataset, load_dataset
+    from nnbp.model import Model
     from nnbp.run import History
     from nnbp.training import EpochResult
 
 _LAZY = {
+    "Model": "nnbp.model",
     "Dataset": "nnbp.data",
     "EpochResult": "nnbp.training",
     "History": "nnbp.run",
@@ -47,12 +49,14 @@ __all__ = [
     "Dataset",
     "EpochResult",
     "History",
+    "Model",
     "Network",
     "NnbpError",
     "TrainConfig",
     "backprop",
     "backprop_per_example",
     "load_dataset",
+    "load_model",
     "load_network",
     "momentum_step",
     "sgd_step",
@@ -78,6 +82,15 @@ def load_network(path: str | Path) -> Network:
     from nnbp.run import load_weights
 
     return load_weights(Path(path))[0]
+
+
+def load_model(path: str | Path) -> Model:
+    """The network saved in a `weights.npz` with the preprocessing it was trained with: its
+    `predict(rows)` and `predict_proba(rows)` take raw examples (N, n_inputs), unscaled, and give class
+    names and scores, or a regression's values in the targets' own units."""
+    from nnbp.run.weights import load_model as load
+
+    return load(Path(path))
 
 
 def train(

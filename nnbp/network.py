@@ -20,7 +20,7 @@ INITS = ("normal", "scaled")
 DTYPES = ("float64", "float32")  # the number types a network computes in
 
 
-@dataclass
+@dataclass(repr=False)
 class Network:
     """A fully-connected network. `sigmas` defaults to the sigmoid in every layer, as in the book."""
 
@@ -34,6 +34,10 @@ class Network:
         if not self.sigmas:
             self.sigmas = (SIGMOID,) * len(self.weights)
         self.sigmas = tuple(self.sigmas)
+
+    def __repr__(self) -> str:  # the arrays would bury the shape a reader wants
+        sigmas = ", ".join(sigma.name for sigma in self.sigmas)
+        return f"Network(sizes={self.sizes}, activations=[{sigmas}], cost={self.cost.name}, dtype={self.dtype})"
 
     @classmethod
     def initialise(

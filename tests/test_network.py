@@ -44,3 +44,9 @@ def test_copy_is_independent():
     clone = network.copy()
     clone.weights[0] += 1
     assert not np.array_equal(clone.weights[0], network.weights[0])
+
+
+def test_repr_names_the_shape_not_the_numbers():
+    network = Network.initialise([300, 20, 10], np.random.default_rng(0), dtype=np.float32)
+    text = repr(network)
+    assert text == "Network(sizes=[300, 20, 10], activations=[sigmoid, sigmoid], cost=quadratic, dtype=float32)"

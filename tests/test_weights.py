@@ -93,7 +93,10 @@ META = json.dumps({"format": 1, "activation": "sigmoid", "cost": "quadratic"})
         ({"meta": np.asarray(META.replace('"sigmoid"', '["sigmoid"]'))}, "for each of the 2 layers"),
         ({"meta": np.asarray(META.replace("quadratic", "hinge"))}, "meta: cost 'hinge' is not one of"),
         ({"meta": np.asarray(META.replace('"quadratic"', '["quadratic"]'))}, "meta: cost ['quadratic'] is not one of"),
-        ({"meta": np.asarray(META[:-1] + ', "input_scale": -1}')}, "meta: input_scale is not positive finite numbers, 1 or 5 of them"),
+        (
+            {"meta": np.asarray(META[:-1] + ', "input_scale": -1}')},
+            "meta: input_scale is not positive finite numbers, 1 or 5 of them",
+        ),
         ({"weights_1": np.full((3, 4), np.nan)}, "weights_1 holds NaN or infinite values"),
         ({"biases_0": np.zeros((4, 1), np.float32)}, "biases_0 has shape (4, 1) and dtype float32"),
         ({"sizes": np.array([5, 0, 3])}, "'sizes' is not a list of 2 to 1000 positive layer sizes"),

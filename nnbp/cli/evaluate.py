@@ -30,7 +30,19 @@ def eval_cmd(weights_path: Path, dataset: str | None, threads: str | int | None,
 
     with errors():
         ev, data = evaluate_weights(weights_path, dataset, fetch=fetcher(as_json), threads=threads or "auto")
-    if as_json:
+    if as_json and data.regression:
+        click.echo(
+            text.strict_json(
+                {
+                    "weights": str(weights_path),
+                    "dataset": data.name,
+                    "split": "test",
+                    **ev.to_dict(),
+                    "target_names": data.target_names,
+                }
+            )
+        )
+    elif as_json:
         small = ev.n_classes <= MATRIX_CLASSES_JSON
         click.echo(
             text.strict_json(

@@ -113,7 +113,13 @@ def plot_history(history: History, title: str, path: Path) -> None:
     left, right = axes[0]
     training = [e for e in history.epochs if e.training_accuracy is not None]
     marker = "o-" if len(epochs) <= 60 else "-"
-    left.plot(epochs, [100 * e.accuracy for e in history.epochs], marker, ms=3, label=split)
+    regression = history.epochs[0].r2 is not None
+
+    def shown_score(e_or_figures: Any) -> float:  # accuracy in %, or a regression's R²
+        get = e_or_figures.get if isinstance(e_or_figures, dict) else lambda k: getattr(e_or_figures, k)
+        return get("r2") if regression else 100 * get("accuracy")
+
+    left.plot(epochs, [shown_score(e) for e in history.epochs], marker, ms=3, label=split)
     if training:
         left.plot(
             [e.epoch for e in training],
@@ -125,18 +131,18 @@ def plot_history(history: History, title: str, path: Path) -> None:
         )
     test = history.test
     if test is not None and split != "test":
-        left.plot([epochs[-1]], [100 * test["accuracy"]], "s", color="tab:red", label="test (last epoch)")
+        left.plot([epochs[-1]], [shown_score(test)], "s", color="tab:red", label="test (last epoch)")
         if history.best_test is not None and history.best.epoch != epochs[-1]:
             left.plot(
                 [history.best.epoch],
-                [100 * history.best_test["accuracy"]],
+                [shown_score(history.best_test)],
                 "D",
                 color="tab:red",
                 label="test (best.npz)",
             )
     best = history.best
     left.axvline(best.epoch, color="grey", lw=0.8, ls=":", label=f"best epoch ({best.epoch})")
-    left.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    left.set(xlabel="epoch", ylabel="R²" if regression else "accuracy (%)", title="R²" if regression else "accuracy")
     left.legend()
     right.plot(epochs, [e.cost for e in history.epochs], marker, ms=3, color="tab:orange", label=split)
     if training:
@@ -263,11 +269,12 @@ def plot_runs(histories: list[tuple[str, History]], path: Path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for label, history in histories:
         epochs = [e.epoch for e in history.epochs]
-        left.plot(epochs, [100 * e.accuracy for e in history.epochs], label=label)
+        left.plot(epochs, [e.r2 if e.r2 is not None else 100 * e.accuracy for e in history.epochs], label=label)
         right.plot(epochs, [e.cost for e in history.epochs], label=label)
     split = {h.evaluated_on for _, h in histories}
     watched = split.pop() if len(split) == 1 else "validation or test"
-    left.set(xlabel="epoch", ylabel=f"{watched} accuracy (%)", title="accuracy")
+    measure = "R²" if histories[0][1].epochs[0].r2 is not None else "accuracy (%)"
+    left.set(xlabel="epoch", ylabel=f"{watched} {measure}", title=measure.split(" ")[0])
     right.set(xlabel="epoch", ylabel=f"mean {watched} cost", title="cost")
     for ax in (left, right):
         ax.grid(True, alpha=0.3)

@@ -31,7 +31,10 @@ def predict_cmd(
 
     INPUT is a picture (PNG, JPEG, BMP; needs pip install 'nnbp[images]'), an .npy of one example or
     a stack ((784,), (28, 28), (N, 784), (N, 28, 28)), an .npz with x_test or x, or - for an .npy on
-    stdin. Pixels are scaled as training scaled its data. A picture is turned as its EXIF orientation
+    stdin. For weights trained on a table, INPUT is a CSV or TSV file of rows: the columns the model
+    was trained on are found by name, scaled as in training, and one prediction per row is printed
+    as CSV (class and score for --top classes, or a regression's values) or as JSON.
+    Pixels are scaled as training scaled its data. A picture is turned as its EXIF orientation
     says; one of another size is brought to MNIST's form first — grayscale; the page's level and noise
     estimated from its border; the strokes (what stands clear of that noise) made light on black;
     cropped to them; fitted into 20 × 20 keeping its aspect ratio; centred by its centre of mass in
@@ -44,10 +47,24 @@ def predict_cmd(
       nnbp predict runs/mnist-sample/best.npz my-digit.png
       nnbp predict runs/fashion-mnist-100/best.npz shoes.jpg --top 5 --json
       nnbp predict runs/mnist-sample/best.npz photo.jpg --show seen.png
+      nnbp predict runs/iris/best.npz new-flowers.csv --top 1
     """
     from nnbp.cli import figures
+    from nnbp.data.tables import is_table
     from nnbp.run import predict_files
 
+    if any(is_table(source) for source in sources):
+        if len(sources) > 1 or show_path is not None or raw:
+            raise click.UsageError("a table of rows is predicted alone, without --show or --raw")
+        from nnbp.run.prediction import predict_rows
+
+        with errors():
+            rows, model = predict_rows(weights_path, sources[0], top)
+        if as_json:
+            click.echo(text.strict_json({"predictions": [r.to_dict() for r in rows]}))
+        else:
+            click.echo(text.rows_csv(rows, model), nl=False)
+        return
     with errors():
         if show_path is not None:
             figures.check_picture_output(show_path)

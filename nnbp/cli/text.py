@@ -3,6 +3,8 @@ gradient check and a benchmark, and strict JSON for machines. Returns strings; t
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -14,7 +16,7 @@ from nnbp.benchmark import THREAD_SETTINGS, Plan
 from nnbp.diagnostics import SlowestLayer
 from nnbp.gradcheck import GradCheck
 from nnbp.run.history import History
-from nnbp.training import EpochResult, Evaluation
+from nnbp.training import EpochResult
 
 
 def strict_json(obj: Any) -> str:
@@ -108,6 +110,22 @@ def _superscript(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
+def task_note(config: Any, dataset: Any) -> str | None:
+    """What nnbp inferred from a table, said once: a classification of these classes, or a regression."""
+    if dataset.kind != "table" or config.task != "auto":
+        return None
+    target = ", ".join(shown(n, 30) for n in dataset.target_names)
+    if dataset.regression:
+        return (
+            f"note: {shown(dataset.name)}: predicting {target} as values (a regression), as it holds numbers "
+            "with decimals or the output is linear; task: classification treats a whole-number target as classes"
+        )
+    return (
+        f"note: {shown(dataset.name)}: predicting {target} as {dataset.n_classes} classes; task: regression "
+        "treats a numeric target as values"
+    )
+
+
 def watching_test_note(dataset: str) -> str:
     return (
         f"note: {dataset} has no validation split, so early stopping and the eta schedule watch the test "
@@ -137,9 +155,16 @@ def shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def evaluation_lines(weights: Path, dataset: Any, ev: Evaluation) -> list[str]:
+def evaluation_lines(weights: Path, dataset: Any, ev: Any) -> list[str]:
     """Accuracy, per-class accuracy (with the classes' names) and the confusion matrix (rows: true
-    class, columns: predicted); for many classes, the least accurate classes and the largest confusions."""
+    class, columns: predicted); for many classes, the least accurate classes and the largest confusions.
+    For a regression: R², MSE and MAE in the targets' units."""
+    if dataset.regression:
+        return [
+            f"{weights} on {shown(dataset.name)} (test split, {ev.total} rows)",
+            f"{regression_text(ev.to_dict())}, cost {ev.cost:.4f}"
+            + f" (targets: {', '.join(shown(n, 30) for n in dataset.target_names or [])})",
+        ]
     lines = [
         f"{weights} on {shown(dataset.name)} (test split)",
         f"accuracy {100 * ev.accuracy:.2f}% ({ev.correct} / {ev.total}), cost {ev.cost:.4f}",
@@ -178,6 +203,22 @@ def prediction_lines(predictions: list[Any], kind: str) -> list[str]:
     return lines
 
 
+def rows_csv(rows: list[Any], model: Any) -> str:
+    """Predictions for a table's rows as CSV: row, then class and score for each of the top classes, or
+    the regression's value for each target column."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if model.task == "regression":
+        writer.writerow(["row", *(model.target_names or ["value"])])
+        writer.writerows([r.row, *(f"{v:.10g}" for v in r.values)] for r in rows)
+    else:
+        k = len(rows[0].top) if rows else 1
+        header = [f"{part}{'' if i == 0 else f'_{i + 1}'}" for i in range(k) for part in ("class", "score")]
+        writer.writerow(["row", *header])
+        writer.writerows([r.row, *(x for name, score in r.top for x in (name, f"{score:.6f}"))] for r in rows)
+    return out.getvalue()
+
+
 def info_lines(info: dict) -> list[str]:
     """`nnbp info`: the network, its training and its figures (text from the file made safe to print)."""
     lines = [
@@ -197,7 +238,18 @@ def info_lines(info: dict) -> list[str]:
     ]
     if described:
         lines.append("config: " + ", ".join(described))
-    if "epochs" in info:
+    if "epochs" in info and info.get("final_r2") is not None:
+        lines.append(
+            f"{info['epochs']} epochs; {info['evaluated_on']} R² {info['final_r2']:.3f} at the last, "
+            f"{info['best_r2']:.3f} at the best (epoch {info['best_epoch']})"
+        )
+        if info.get("test"):
+            best_test = info.get("best_test")
+            lines.append(
+                f"test {regression_text(info['test'])} (last epoch)"
+                + (f"; {regression_text(best_test)} (best epoch)" if best_test else "")
+            )
+    elif "epochs" in info:
         lines.append(
             f"{info['epochs']} epochs; {info['evaluated_on']} accuracy {100 * info['final_accuracy']:.2f}% "
             f"at the last, {100 * info['best_accuracy']:.2f}% at the best (epoch {info['best_epoch']})"
@@ -208,6 +260,13 @@ def info_lines(info: dict) -> list[str]:
                 f"test accuracy {100 * info['test']['accuracy']:.2f}% (last epoch)"
                 + (f", {100 * best_test['accuracy']:.2f}% (best epoch)" if best_test else "")
             )
+    if info.get("feature_names"):
+        features = info["feature_names"]
+        listed = ", ".join(shown(n, 30) for n in features[:LISTED]) + (" …" if len(features) > LISTED else "")
+        lines.append(
+            f"a {info['task']} of {', '.join(shown(n, 30) for n in info.get('target_names') or [])} "
+            f"from {len(features)} columns: {listed}"
+        )
         if info.get("stopped"):
             lines.append(f"stopped after epoch {info['stopped']['epoch']}: {shown(info['stopped']['reason'], 200)}")
     elif "epoch" in info:

@@ -63,7 +63,7 @@ def train(config_path: Path | None, resume_dir: Path | None, force: bool, quiet:
     def started(run: Any, dataset: Any) -> None:
         state["run"] = run
         state["stop"] = stack.enter_context(StopOnSignals())  # from here on, Ctrl-C waits for the step's end
-        notes = [busy_warning(run.history.blas_threads)]
+        notes = [busy_warning(run.history.blas_threads), text.task_note(run.config, dataset)]
         if run.history.evaluated_on == "test" and (run.config.early_stopping or run.config.eta_schedule):
             notes.append(text.watching_test_note(dataset.name))
         for note in notes if not quiet else []:

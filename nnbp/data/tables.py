@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,7 +88,11 @@ def read_header(path: Path) -> list[str]:
 
 
 def read_table(
-    path: Path, target: str | list[str] | None = None, features: list[str] | None = None, task: str = "auto"
+    path: Path,
+    target: str | list[str] | None = None,
+    features: list[str] | None = None,
+    task: str = "auto",
+    min_classes: int = 2,
 ) -> Table:
     """The table at `path`: the columns `features` (default: all but the target) as numbers, and the
     column(s) `target` (default: the last) as classes or values, as `task` says (`auto`: classes for
@@ -127,7 +132,7 @@ def read_table(
     X, Y = data[:, : len(columns)], data[:, len(columns) :]
     _refuse_missing(path, X, names, columns)
     if as_text:
-        return _classes(path, X, chosen, targets, Y[:, 0].astype(np.intp), sorted(codes, key=codes.get))
+        return _classes(path, X, chosen, targets, Y[:, 0].astype(np.intp), sorted(codes, key=codes.get), min_classes)
     _refuse_missing(path, Y, names, [names.index(n) for n in targets])
     whole = bool(np.all(Y == np.rint(Y)))
     if task == "classification" or (task == "auto" and len(targets) == 1 and whole and written == "whole"):
@@ -138,15 +143,22 @@ def read_table(
             )
         values = np.unique(Y[:, 0])
         labels = np.searchsorted(values, Y[:, 0]).astype(np.intp)
-        return _classes(path, X, chosen, targets, labels, [_number_name(v) for v in values], sort=False)
+        return _classes(path, X, chosen, targets, labels, [_number_name(v) for v in values], min_classes, sort=False)
     return Table(str(path), np.ascontiguousarray(X), tuple(chosen), tuple(targets), targets=np.ascontiguousarray(Y))
 
 
 def _classes(
-    path: Path, X: Array, features: list[str], targets: list[str], labels: Array, names: list[str], sort: bool = True
+    path: Path,
+    X: Array,
+    features: list[str],
+    targets: list[str],
+    labels: Array,
+    names: list[str],
+    min_classes: int,
+    sort: bool = True,
 ) -> Table:
     """A classification table: labels renumbered so the classes' names are in sorted order."""
-    if len(names) < 2:
+    if len(names) < min_classes:
         raise NnbpError(
             f"{path}: target {targets[0]!r} holds one class ({names[0][:40]!r}); a classifier needs at least 2"
         )
@@ -201,7 +213,8 @@ def _load(path: Path, names: list[str], columns: list[int], converters: dict) ->
         )
     every = sorted(columns) == list(range(len(names)))  # then each row's field count is checked, not just the used
     try:
-        with open_text(path) as f:
+        with open_text(path) as f, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # numpy warns of a file without rows: said below
             f.readline()
             data = np.loadtxt(
                 f,
@@ -303,6 +316,7 @@ def table_dataset(
             list(table.target_names),
             list(table.feature_names),
             "regression" if table.targets is not None else "classification",
+            min_classes=1,  # a test file may hold fewer classes than the training file
         )
         train, test_split = _split(table, order), _matched(test, table, other)
     if validation_size:
@@ -350,3 +364,19 @@ def _matched(path: Path, train: Table, test: Table) -> Split:
         )
     position = {name: k for k, name in enumerate(train.classes)}
     return Split(test.features, np.array([position[n] for n in test.classes], np.intp)[test.labels])
+
+
+def read_columns(path: Path, wanted: tuple[str, ...]) -> Array:
+    """The columns `wanted` of a table, by name and in that order, as numbers (N, len(wanted)); other
+    columns are left unread. For rows to predict: the columns a model was trained on."""
+    names = read_header(path)
+    missing = [n for n in wanted if n not in names]
+    if missing:
+        raise NnbpError(
+            f"{path}: has no column {missing[0]!r}, which the model takes "
+            f"({len(missing)} of its {len(wanted)} columns are missing)"
+        )
+    columns = [names.index(n) for n in wanted]
+    data = _load(path, names, columns, {})
+    _refuse_missing(path, data, names, columns)
+    return data

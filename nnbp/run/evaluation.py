@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from nnbp.config import TrainConfig, build_config
 from nnbp.data import Fetch
 from nnbp.data.dataset import Dataset
@@ -91,7 +93,10 @@ def describe_weights(path: Path) -> dict:
         "dtype": network.dtype.name,
         "dataset": config.get("dataset"),
         "class_names": meta.get("class_names"),
-        "input_scale": meta["input_scale"],
+        "input_scale": meta["input_scale"] if np.ndim(meta["input_scale"]) == 0 else "per feature",
+        "task": meta["task"],
+        "feature_names": meta.get("feature_names"),
+        "target_names": meta.get("target_names"),
         "config": config or None,
     }
     if history is not None and history.epochs:
@@ -102,6 +107,8 @@ def describe_weights(path: Path) -> dict:
             final_accuracy=last.accuracy,
             best_epoch=best.epoch,
             best_accuracy=best.accuracy,
+            final_r2=last.r2,
+            best_r2=best.r2,
             test=history.test,
             best_test=history.best_test,
             stopped=history.stopped,

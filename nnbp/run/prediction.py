@@ -19,9 +19,11 @@ import numpy as np
 
 from nnbp.data.inputs import Example, read_examples
 from nnbp.data.pictures import prepare
+from nnbp.data.tables import read_columns
 from nnbp.errors import NnbpError
+from nnbp.model import Model
 from nnbp.network import Network
-from nnbp.run.weights import load_weights
+from nnbp.run.weights import load_model, load_weights
 from nnbp.system.memory import forward_chunk
 
 Array = np.ndarray
@@ -178,3 +180,33 @@ def predict_files(
     )
     shown = [(e.name, e.pixels, x) for e, x in zip(examples[:show], seen[:show])]
     return predictions, score_kind(network), shown
+
+
+@dataclass(frozen=True)
+class RowPrediction:
+    """One table row's prediction: its classes, most likely first, with their scores; or its values."""
+
+    row: int  # from 1, the first row after the header
+    top: list[tuple[str, float]] | None = None
+    values: list[float] | None = None
+
+    def to_dict(self) -> dict:
+        if self.values is not None:
+            return {"row": self.row, "values": self.values}
+        return {"row": self.row, "class": self.top[0][0], "top": [[name, score] for name, score in self.top]}
+
+
+def predict_rows(weights: Path, source: str, top: int = 3) -> tuple[list[RowPrediction], Model]:
+    """What saved weights trained on a table say about each row of the table `source`, its feature columns
+    found by name (other columns are ignored)."""
+    model = load_model(weights)
+    if model.feature_names is None:
+        raise NnbpError(f"{weights}: was trained on images, not a table: give it pictures or arrays")
+    X = read_columns(Path(source).expanduser(), model.feature_names)
+    if model.task == "regression":
+        values = model.predict(X).reshape(len(X), -1)
+        return [RowPrediction(i + 1, values=[float(v) for v in row]) for i, row in enumerate(values)], model
+    scores = model.predict_proba(X)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, : max(1, top)]
+    names = model.class_names or tuple(str(k) for k in range(scores.shape[1]))
+    return [RowPrediction(i + 1, top=[(names[k], float(scores[i, k])) for k in order[i]]) for i in range(len(X))], model

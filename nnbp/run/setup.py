@@ -16,6 +16,7 @@ from nnbp.data import Fetch, load_dataset
 from nnbp.data.catalog import TABLES
 from nnbp.data.dataset import Dataset
 from nnbp.data.expansion import side_of
+from nnbp.data.tables import is_table
 from nnbp.errors import NnbpError
 from nnbp.network import Gradient, Network
 from nnbp.sgd import SGD, Adam, Momentum, zeros_like
@@ -34,6 +35,7 @@ def task_of(config: TrainConfig) -> str:
 
 def dataset_of(config: TrainConfig, fetch: Fetch | None = None) -> Dataset:
     """The dataset a config trains on, split and scaled as it says (a table's rows drawn by its seed)."""
+    table = is_tabular(config)
     return load_dataset(
         config.dataset,
         config.validation_size,
@@ -43,9 +45,14 @@ def dataset_of(config: TrainConfig, fetch: Fetch | None = None) -> Dataset:
         test_size=config.test_size,
         test=config.test,
         scale=config.scale,
-        task=task_of(config),
+        task=task_of(config) if table else config.task,
         seed=config.seed,
     )
+
+
+def is_tabular(config: TrainConfig) -> bool:
+    """Whether a config trains on a table (a CSV/TSV file or a bundled table) rather than images."""
+    return is_table(config.dataset) or config.dataset in TABLES
 
 
 def list_or_text(value: str | tuple[str, ...] | None) -> str | list[str] | None:
@@ -55,7 +62,7 @@ def list_or_text(value: str | tuple[str, ...] | None) -> str | list[str] | None:
 def data_key(config: TrainConfig) -> tuple:
     """What the dataset of a config depends on: configs with the same key share one loaded dataset."""
     key = (config.dataset, config.validation_size)
-    if config.dataset.lower().endswith((".csv", ".tsv", ".csv.gz", ".tsv.gz")) or config.dataset in TABLES:
+    if is_tabular(config):
         key += (
             config.target,
             config.features,

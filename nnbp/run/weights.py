@@ -20,6 +20,7 @@ from nnbp.activations import ACTIVATIONS
 from nnbp.config.keys import MAX_LAYERS
 from nnbp.costs import COSTS
 from nnbp.errors import NnbpError
+from nnbp.model import Model
 from nnbp.network import Network, check_layers
 from nnbp.system.memory import memory_limit
 from nnbp.system.safeio import parse_json, read_npz, write_atomic
@@ -211,3 +212,20 @@ def _numbers(
             f"{path}: meta: {key} is not {expected}finite numbers, {' or '.join(map(str, lengths))} of them"
         )
     return float(array) if array.ndim == 0 else array
+
+
+def load_model(path: Path) -> Model:
+    """The network in a weights file with its preprocessing: raw rows in, the data's terms out."""
+    network, meta = load_weights(path)
+    tuple_or_none = lambda v: None if v is None else tuple(v)  # noqa: E731
+    return Model(
+        network,
+        meta["input_scale"],
+        meta.get("input_shift"),
+        meta["task"],
+        tuple_or_none(meta.get("class_names")),
+        tuple_or_none(meta.get("feature_names")),
+        tuple_or_none(meta.get("target_names")),
+        meta.get("target_shift"),
+        meta.get("target_scale"),
+    )
