@@ -9,6 +9,9 @@ The Python API:
     X = dataset.test.images[:5].T * dataset.scale   # columns are examples; pixels ÷ 255
     network.feedforward(X).argmax(axis=0)           # the predicted digits
 
+    model = nnbp.load_model("runs/api/best.npz")     # the network with its scaling and class names
+    model.predict(dataset.test.images[:5])           # raw examples as rows in, answers out
+
 Importing `nnbp` loads numpy and the core (the network, both engines, the SGD steps) and nothing
 else; the rest (configs, data, runs) loads when one of its names is first used.
 """

@@ -156,3 +156,28 @@ def test_sweep_bench_times_the_three_ways_and_the_overhead():
     out = result.stdout
     assert "2 runs of mnist-sample.yaml, 1 epochs each" in out and "-j 2 / -j 1: " in out and "dask / -j 2: " in out
     assert "2 runs of one epoch: nnbp sweep -j 1 " in out and "plain loop" in out
+
+
+def test_tables_script_prints_nnbp_beside_scikit_learn_and_the_readers():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "tables.py"), "--seeds", "1", "--rows", "2000", "--repeats", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
+    for name, measure in (
+        ("iris", "accuracy"),
+        ("wine", "accuracy"),
+        ("breast-cancer", "accuracy"),
+        ("diabetes", "R²"),
+    ):
+        assert rows[name][2] == measure
+        ours, theirs = float(rows[name][3]), float(rows[name][4])
+        assert (0.2 < ours <= 1 and 0.2 < theirs <= 1) if measure == "R²" else (70 < ours <= 100 and 70 < theirs <= 100)
+    assert float(rows["nnbp"][1]) > 0 and float(rows["loadtxt"][1]) > 0  # seconds of each reader
+    bad = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "tables.py"), "--seeds", "0"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2 and "argument --seeds: 0 is less than 1" in bad.stderr

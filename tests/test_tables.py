@@ -205,3 +205,13 @@ def test_a_regression_needs_a_linear_output_and_a_float_target_is_inferred(tmp_p
 def test_the_python_api_loads_a_table_by_name_of_its_target(tmp_path):
     data = nnbp.load_dataset(str(measurements(tmp_path / "m.csv")), target="y", features=["x1", "x2"])
     assert data.class_names == ("big", "small") and data.feature_names == ("x1", "x2") and data.kind == "table"
+
+
+@pytest.mark.parametrize(("name", "measure", "floor"), [("iris", "accuracy", 0.85), ("diabetes", "r2", 0.3)])
+def test_the_shipped_table_configs_train_on_scikit_learns_tables(tmp_path, name, measure, floor):
+    from nnbp.config import build_config, read_config_file
+
+    path = Path(__file__).resolve().parent.parent / "configs" / f"{name}.yaml"
+    config = build_config(read_config_file(path), {"output": str(tmp_path / name)}, str(path))
+    history = nnbp.train(config)
+    assert history.test[measure] > floor

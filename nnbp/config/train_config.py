@@ -49,8 +49,9 @@ class TrainConfig:
     # ships inside the package: a first run needs no network
     dataset: str = key(
         "mnist-sample",
-        "mnist-sample, mnist, fashion-mnist, or a path to a Keras-layout "
-        ".npz, Nielsen's mnist.pkl.gz or a folder of IDX files",
+        "mnist-sample, mnist, fashion-mnist, iris, wine, breast-cancer, diabetes (the last four "
+        "with scikit-learn), or a path: a .csv or .tsv table, a Keras-layout .npz, Nielsen's "
+        "mnist.pkl.gz or a folder of IDX files",
         k.text,
         "NAME|PATH",
     )

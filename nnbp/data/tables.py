@@ -32,13 +32,15 @@ SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 MAX_COLUMNS = 100_000
 MAX_CLASSES = 100_000
 MAX_NAME = 100  # characters in a column's name or a class's (as a weights file keeps them)
+CHECKED_ROWS = 1 << 16  # rows checked for missing values at a time
 
 
 @dataclass(frozen=True)
 class Table:
     """A table's features (N, k) as float64, its target, and their names.
 
-    `targets` is (N, t) float64 for values, or `labels` (N,) class indices into `classes` (sorted)."""
+    `targets` is (N, t) float64 for values, or `labels` (N,) class indices into `classes` (sorted).
+    `features` and `targets` are views of the one array read, so reading holds no second copy."""
 
     path: str
     features: Array
@@ -144,7 +146,7 @@ def read_table(
         values = np.unique(Y[:, 0])
         labels = np.searchsorted(values, Y[:, 0]).astype(np.intp)
         return _classes(path, X, chosen, targets, labels, [_number_name(v) for v in values], min_classes, sort=False)
-    return Table(str(path), np.ascontiguousarray(X), tuple(chosen), tuple(targets), targets=np.ascontiguousarray(Y))
+    return Table(str(path), X, tuple(chosen), tuple(targets), targets=Y)
 
 
 def _classes(
@@ -176,9 +178,7 @@ def _classes(
         raise NnbpError(
             f"{path}: target {targets[0]!r}: the class {too_long[0][:40]!r}… is longer than {MAX_NAME} characters"
         )
-    return Table(
-        str(path), np.ascontiguousarray(X), tuple(features), tuple(targets), labels=labels, classes=tuple(names)
-    )
+    return Table(str(path), X, tuple(features), tuple(targets), labels=labels, classes=tuple(names))
 
 
 def _number_name(value: float) -> str:
@@ -268,9 +268,12 @@ def _located(path: Path, names: list[str], columns: list[int], message: str) -> 
 
 def _refuse_missing(path: Path, values: Array, names: list[str], columns: list[int]) -> None:
     """Refuse NaN (written 'nan', as numpy reads it) and infinities: missing or unusable values."""
-    bad = np.argwhere(~np.isfinite(values))
-    if len(bad):
+    for start in range(0, len(values), CHECKED_ROWS):  # a block at a time: the flags stay small
+        bad = np.argwhere(~np.isfinite(values[start : start + CHECKED_ROWS]))
+        if not len(bad):
+            continue
         row, column = bad[0]
+        row += start
         raise NnbpError(
             f"{path}: line {row + 2}, column {names[columns[column]]!r}: a missing or infinite value "
             f"({values[row, column]})"
