@@ -417,7 +417,9 @@ def test_final_test_figures_are_the_test_figures_only(runner, tmp_path):
 
 def test_commands_are_named_as_documented_under_every_click_version():
     """click 8.1 names a command after its function (train_cmd → train-cmd) unless given a name."""
-    assert sorted(main.commands) == ["bench", "data", "eval", "gradcheck", "info", "plot", "predict", "sweep", "train"]
+    assert sorted(main.commands) == [
+        *("bench", "data", "eval", "export", "gradcheck", "info", "plot", "predict", "sweep", "train")
+    ]
     assert sorted(main.commands["data"].commands) == ["fetch", "list"]
 
 

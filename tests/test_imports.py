@@ -1,5 +1,6 @@
 """The architecture, checked: the core imports numpy and nothing else, `import nnbp` stays light, and
-imports run one way through the rooms (cli → sweep → run → config → training → data → core → system)."""
+imports run one way through the rooms (cli → sweep, sklearn → run, export → config → training → data → core
+→ system)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,14 @@ LAYERS = [  # lowest first: a module may import from its own layer and the layer
     ["nnbp.data"],
     ["nnbp.training"],
     ["nnbp.config"],
-    ["nnbp.run", "nnbp.benchmark"],
-    ["nnbp.sweep"],
+    ["nnbp.run", "nnbp.benchmark", "nnbp.export"],
+    ["nnbp.sweep", "nnbp.sklearn"],
     ["nnbp.cli", "nnbp.__main__"],
 ]
-THIRD_PARTY = ["yaml", "click", "tqdm", "threadpoolctl", "matplotlib", "PIL", "distributed", "dask"]
+THIRD_PARTY = [
+    *("yaml", "click", "tqdm", "threadpoolctl", "matplotlib", "PIL", "distributed", "dask"),
+    *("sklearn", "scipy", "onnx", "onnxruntime"),
+]
 
 
 def layer_of(module: str) -> int:

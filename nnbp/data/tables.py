@@ -322,32 +322,61 @@ def table_dataset(
             min_classes=1,  # a test file may hold fewer classes than the training file
         )
         train, test_split = _split(table, order), _matched(test, table, other)
+    return rows_dataset(name, table, train, test_split, validation_size=validation_size, scale=scale)
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """What turns a table's rows into inputs and its targets into outputs, as fitted on training rows."""
+
+    how: str
+    shift: Array | None
+    scale: Array | float
+    target_shift: Array | None = None
+    target_scale: Array | None = None
+
+
+def rows_dataset(
+    name: str,
+    table: Table,
+    train: Split,
+    test: Split,
+    *,
+    validation_size: int | None = None,
+    scale: str = "auto",
+    scaling: Scaling | None = None,
+) -> Dataset:
+    """A dataset of a table's training and test rows, the last `validation_size` training rows held
+    out; `scaling` as given (an earlier fit's), or fitted on the training rows as `scale` says (auto is
+    standard), as is a regression's standardisation of its targets."""
     if validation_size:
         check_hold_out(name, len(train), validation_size)
         cut = len(train) - validation_size
         train, validation = Split(train.images[:cut], train.labels[:cut]), Split(train.images[cut:], train.labels[cut:])
     else:
         validation = None
-    how = "standard" if scale == "auto" else scale
-    shift, factor = fitted_scaling(train.images, how)
     regression = table.targets is not None
-    target_shift, target_scale = fitted_scaling(train.labels, "standard") if regression else (None, None)
+    if scaling is None:
+        how = "standard" if scale == "auto" else scale
+        shift, factor = fitted_scaling(train.images, how)
+        target_shift, target_scale = fitted_scaling(train.labels, "standard") if regression else (None, None)
+        scaling = Scaling(how, shift, factor, target_shift, target_scale)
     return Dataset(
         name,
         train,
-        test_split,
+        test,
         table.targets.shape[1] if regression else len(table.classes),
-        factor,
+        scaling.scale,
         validation,
         None if regression else table.classes,
         "table",
-        shift,
-        how,
+        scaling.shift,
+        scaling.how,
         "regression" if regression else "classification",
         table.feature_names,
         table.target_names,
-        target_shift,
-        target_scale,
+        scaling.target_shift,
+        scaling.target_scale,
     )
 
 
