@@ -30,6 +30,22 @@ def test_plot_draws_the_learning_curves_of_a_real_run(tmp_path):
     assert result.exit_code == 0 and png_size(tmp_path / "curves.png")[0] > 300
 
 
+def test_the_curves_of_a_run_with_dropout_add_a_panel_of_how_often_neurons_were_deleted(tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    runner = cli_runner()
+    heights = {}
+    for dropout in ("0", "0.5"):
+        config = tmp_path / f"d{dropout}.yaml"
+        config.write_text(
+            f"sizes: [784, 12, 10]\nepochs: 2\ntrain_size: 500\ndiagnostics: true\ndropout: {dropout}\n"
+            f"output: {tmp_path / dropout}\n"
+        )
+        assert runner.invoke(main, ["train", str(config), "-q"]).exit_code == 0
+        assert runner.invoke(main, ["plot", str(tmp_path / dropout), "--what", "curves"]).exit_code == 0
+        heights[dropout] = png_size(tmp_path / dropout / "learning-curves.png")[1]
+    assert heights["0.5"] == pytest.approx(heights["0"] * 4 / 3, rel=0.05)  # a fourth row of panels
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

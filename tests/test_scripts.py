@@ -181,3 +181,16 @@ def test_tables_script_prints_nnbp_beside_scikit_learn_and_the_readers():
         [sys.executable, str(BENCHMARKS / "tables.py"), "--seeds", "0"], capture_output=True, text=True, timeout=60
     )
     assert bad.returncode == 2 and "argument --seeds: 0 is less than 1" in bad.stderr
+
+
+def test_expanded_figure_draws_an_image_and_its_variants(tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    out = tmp_path / "e.png"
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "expanded_figure.py"), "--dataset", "mnist-sample", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -108,7 +108,8 @@ def plot_history(history: History, title: str, path: Path) -> None:
     split = history.evaluated_on
     records = [e.diagnostics for e in history.epochs]
     with_diagnostics = all(records)
-    rows = 3 if with_diagnostics else 1
+    with_dropout = with_diagnostics and any(d.get("dropped_share") is not None for d in records[0])
+    rows = (4 if with_dropout else 3) if with_diagnostics else 1
     fig, axes = plt.subplots(rows, 2, figsize=(10, 4 * rows), squeeze=False)
     left, right = axes[0]
     training = [e for e in history.epochs if e.training_accuracy is not None]
@@ -189,6 +190,18 @@ def plot_history(history: History, title: str, path: Path) -> None:
             if log:
                 ax.set_yscale("log")
             ax.legend()
+    if with_dropout:  # which neurons dropout deleted how often: the mean, and the least and most often deleted
+        ax, spare = axes[3]
+        for j in range(len(records[0])):
+            if records[0][j].get("dropped_share") is None:
+                continue
+            shares = [100 * r[j]["dropped_share"] for r in records]
+            low, high = zip(*(r[j]["dropped_range"] for r in records))
+            line = ax.plot(epochs, shares, "o-", ms=3, label=f"layer {records[0][j]['layer']}")[0]
+            ax.fill_between(epochs, [100 * v for v in low], [100 * v for v in high], color=line.get_color(), alpha=0.2)
+        ax.set(xlabel="epoch", ylabel="% of mini-batches", title="dropout: neurons deleted (band: least to most often)")
+        ax.legend()
+        spare.axis("off")
     from matplotlib.ticker import MaxNLocator
 
     for ax in axes.ravel():
