@@ -3,6 +3,7 @@ kept across --resume, and what the thread count does and does not change in the 
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -160,3 +161,31 @@ def test_bench_contended_times_each_setting_quiet_and_beside_a_busy_process():
     assert row["mini_batch_size"] == 10 and row["1"]["blas_threads"] == 1
     for setting in ("auto", "1", "all"):
         assert row[setting]["quiet"] > 0 and row[setting]["busy"] > 0
+
+
+SPIN = """
+import signal, sys
+from nnbp.system.blas import blas_threads, controller
+assert controller().select(user_api="blas").lib_controllers, "numpy's BLAS unseen"
+def stop(signum, frame):
+    raise SystemExit(143)
+signal.signal(signal.SIGTERM, stop)
+print("ready", flush=True)
+while True:
+    with blas_threads(1):
+        pass
+"""
+
+
+def test_a_signal_that_comes_while_the_limit_is_set_is_not_lost():
+    # threadpoolctl runs Python in a ctypes callback while it looks for libraries; a handler's
+    # exception raised there is printed and dropped, and the process would go on.
+    process = subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline() == "ready\n", process.stderr.read()
+        time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 143, process.stderr.read()
+    finally:
+        process.kill()
+        process.wait()

@@ -124,6 +124,7 @@ def test_show_saves_each_input_beside_what_the_network_saw(network, digits, tmp_
     label, digit = digits[3]
     Image.fromarray(photograph(digit, 190, 8, 0).astype(np.uint8)).save(tmp_path / "photo.png")
     np.save(tmp_path / "raw.npy", digit)
+    np.save(tmp_path / "цифра.npy", digit)  # a caption beyond Latin-1, which older Pillow cannot draw
     result = cli_runner().invoke(
         main,
         [
@@ -131,13 +132,14 @@ def test_show_saves_each_input_beside_what_the_network_saw(network, digits, tmp_
             str(network),
             str(tmp_path / "photo.png"),
             str(tmp_path / "raw.npy"),
+            str(tmp_path / "цифра.npy"),
             "--show",
             str(tmp_path / "seen.png"),
         ],
     )
     assert result.exit_code == 0, result.stderr
     with Image.open(tmp_path / "seen.png") as seen:
-        assert seen.height >= 2 * 112 and seen.width >= 2 * 112
+        assert seen.height >= 3 * 112 and seen.width >= 2 * 112
     refused = cli_runner().invoke(
         main, ["predict", str(network), str(tmp_path / "raw.npy"), "--show", str(tmp_path / "seen.jpg")]
     )

@@ -111,6 +111,13 @@ def test_temporary_files_a_killed_run_left_are_removed_by_the_next(tmp_path):
     assert list((tmp_path / "run").iterdir()) == []
 
 
+def test_a_run_cut_short_in_a_write_lets_go_of_its_folder_without_a_temporary_file(tmp_path):
+    with pytest.raises(SystemExit), RunFolder.make(tmp_path / "run") as folder:
+        (folder.path / ".nnbp-tmp-weights.npz.1a2b3c4d").write_bytes(b"half")  # as SIGTERM mid-write leaves it
+        raise SystemExit(143)
+    assert list((tmp_path / "run").iterdir()) == []
+
+
 @pytest.mark.parametrize("settings", [{}, {"momentum": 0.9}, {"optimizer": "adam"}])
 def test_checkpoint_round_trip_restores_weights_history_generator_and_optimizer_state(tmp_path, settings):
     from nnbp.run.setup import build_optimizer

@@ -480,4 +480,5 @@ def _as_tile(pixels: Any, cell: int) -> Any:
 
 
 def shown_name(name: str) -> str:
-    return shown(name, 40)
+    """A caption the default font can draw: Pillow before 10.1 draws Latin-1 only."""
+    return shown(name, 40).replace("…", "...").encode("latin-1", "replace").decode("latin-1")

@@ -157,10 +157,12 @@ class RunFolder:
             raise
 
     def close(self, refused: bool = False) -> None:
-        """Release the lock; for a refused new run, also remove the folders made for it (if empty)."""
+        """Release the lock, leaving no temporary file behind (a signal may have cut a write short); for
+        a refused new run, also remove the folders made for it (if empty)."""
         if self._lock_fd is not None:
             fd, self._lock_fd = self._lock_fd, None
             try:
+                remove_temporary_files(self.path)
                 (self.path / PID_FILE).unlink(missing_ok=True)
             except OSError:
                 pass  # the folder went away or turned read-only: the lock is let go all the same

@@ -18,8 +18,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from threadpoolctl import threadpool_limits
-
 from nnbp.config import TrainConfig, build_config
 from nnbp.data.dataset import Dataset
 from nnbp.errors import NnbpError
@@ -27,6 +25,7 @@ from nnbp.run.folder import RUN_FILES
 from nnbp.run.history import History
 from nnbp.run.run import Callbacks, Run, train
 from nnbp.run.setup import data_key, dataset_of
+from nnbp.system.blas import controller
 from nnbp.training import Diverged
 
 START, RESUME = "start", "resume"
@@ -79,8 +78,8 @@ def start_worker() -> None:
     parent's SIGTERM ends the worker through its `with` blocks (so the run folder's lock is let go).
     A worker whose parent dies (SIGKILL leaves no time to send SIGTERM) sends it to itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    controller().limit(limits=1)  # before SIGTERM may raise: see `controller`
     signal.signal(signal.SIGTERM, _exit)
-    threadpool_limits(1)
     threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
 
 
@@ -142,7 +141,7 @@ def train_point_remote(
 ) -> tuple[Outcome, dict[str, bytes]]:
     """`train_point` on a machine that does not see the sweep's folder: the run's files (a checkpoint
     to resume from) come in as bytes, train in a temporary folder, and go back as bytes."""
-    limits = threadpool_limits(1)  # a Dask worker thread: no signals to set
+    limits = controller().limit(limits=1)  # a Dask worker thread: no signals to set
     try:
         with tempfile.TemporaryDirectory(prefix="nnbp-sweep-") as tmp:
             folder = Path(tmp)

@@ -12,6 +12,7 @@ the same weights. The limit is set with threadpoolctl around the work and restor
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Iterator
@@ -43,10 +44,19 @@ def resolve(setting: str | int, sizes: list[int] | tuple[int, ...], m: int) -> i
     return int(setting)
 
 
+@functools.cache
+def controller() -> ThreadpoolController:
+    """threadpoolctl's view of the thread pools loaded (numpy's BLAS among them), taken once a process:
+    it walks the libraries in a ctypes callback, where an exception raised by a signal handler is lost."""
+    import numpy  # noqa: F401  (loads the BLAS the walk must find)
+
+    return ThreadpoolController()
+
+
 @contextmanager
 def blas_threads(n: int) -> Iterator[int]:
     """Let the BLAS use n threads inside the block; the previous limit is restored after it."""
-    with ThreadpoolController().limit(limits=n, user_api="blas"):
+    with controller().limit(limits=n, user_api="blas"):
         yield n
 
 
