@@ -354,3 +354,27 @@ def test_ctrl_c_stops_every_worker_keeps_what_finished_and_the_sweep_goes_on_aft
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("; found so") == statuses.count("finished")
     assert [r["status"] for r in json.loads((tmp_path / "s" / "summary.json").read_text())["runs"]] == ["finished"] * 5
+
+
+def test_a_regression_sweep_is_summarised_by_r2(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 2))
+    y = 2 * x[:, 0] - x[:, 1] + 0.1 * rng.normal(size=80)
+    table = tmp_path / "line.csv"
+    table.write_text("a,b,y\n" + "".join(f"{a:.4f},{b:.4f},{t:.4f}\n" for (a, b), t in zip(x, y)))
+    config = tmp_path / "line.yaml"
+    config.write_text(f"dataset: {table}\nsizes: [2, 4, 1]\nactivation: [relu, linear]\ninit: scaled\nepochs: 3\n")
+    result = cli_runner().invoke(
+        main, ["sweep", str(config), "--grid", "eta=0.01,0.05", "--seeds", "0,1", "-j", "1", "-o", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "test R² " in result.output and "test R², mean ± sd" in result.output
+    summary = read_summary(tmp_path / "s")
+    assert summary["measure"] == "r2" and summary["best_point"] is not None
+    run = summary["runs"][0]
+    history = json.loads((tmp_path / "s" / run["folder"] / "history.json").read_text())
+    assert run["final_r2"] == history["epochs"][-1]["r2"] and run["final_accuracy"] is None
+    assert [p["final_r2"]["max"] <= 1 for p in summary["points"]] == [True, True]
+    pytest.importorskip("matplotlib")
+    plotted = cli_runner().invoke(main, ["plot", str(tmp_path / "s")])
+    assert plotted.exit_code == 0, plotted.stderr

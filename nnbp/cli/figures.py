@@ -298,17 +298,21 @@ def plot_runs(histories: list[tuple[str, History]], path: Path) -> None:
 
 
 def plot_sweep(points: list[tuple[str, list[History]]], title: str, path: Path) -> None:
-    """Each grid point's curves over its seeds' runs: accuracy on the watched split (mean, with the
-    band from min to max) and the cost, on the training data when the runs monitored it (with the L2
-    term: the regularised cost chapter 3 plots) — the book's multiple-η figure."""
+    """Each grid point's curves over its seeds' runs: accuracy (a regression's R²) on the watched split
+    (mean, with the band from min to max) and the cost, on the training data when the runs monitored it
+    (with the L2 term: the regularised cost chapter 3 plots) — the book's multiple-η figure."""
     plt = require_pyplot()
     histories = [h for _, runs in points for h in runs]
     training = all(e.training_cost is not None for h in histories for e in h.epochs)
+    regression = histories[0].epochs[0].r2 is not None
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for label, runs in points:
         n_epochs = max(len(h.epochs) for h in runs)
         epochs = np.arange(1, n_epochs + 1)
-        accuracy = [[100 * h.epochs[i].accuracy for h in runs if i < len(h.epochs)] for i in range(n_epochs)]
+        accuracy = [
+            [h.epochs[i].r2 if regression else 100 * h.epochs[i].accuracy for h in runs if i < len(h.epochs)]
+            for i in range(n_epochs)
+        ]
         cost = [
             [
                 (e.training_cost + (e.l2_term or 0.0)) if training else e.cost
@@ -324,7 +328,12 @@ def plot_sweep(points: list[tuple[str, list[History]]], title: str, path: Path) 
         right.plot(epochs, [np.mean(c) for c in cost], color=line.get_color(), label=label)
     watched = {h.evaluated_on for h in histories}
     split = watched.pop() if len(watched) == 1 else "validation or test"
-    left.set(xlabel="epoch", ylabel=f"{split} accuracy (%)", title="accuracy: mean over seeds, band min–max")
+    measure = "R²" if regression else "accuracy"
+    left.set(
+        xlabel="epoch",
+        ylabel=f"{split} {'R²' if regression else 'accuracy (%)'}",
+        title=f"{measure}: mean over seeds, band min–max",
+    )
     right.set(
         xlabel="epoch",
         ylabel=("training cost, with the L2 term" if training else f"{split} cost"),

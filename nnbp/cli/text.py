@@ -392,23 +392,28 @@ def sweep_run_line(done: int, total: int, name: str, outcome: Any) -> str:
     head = f"[{done}/{total}] {name}: "
     if outcome.status == "failed":
         return head + f"failed: {outcome.reason}"
-    if outcome.final_accuracy is None:
+    measure = outcome.measure
+    final, best = getattr(outcome, f"final_{measure}"), getattr(outcome, f"best_{measure}")
+    if final is None:
         return head + outcome.status
     when = f"; {outcome.seconds:.1f} s" if outcome.seconds is not None else "; found so"
+    figure = (lambda v: f"R² {v:.3f}") if measure == "r2" else (lambda v: f"accuracy {100 * v:.2f}%")
     return (
-        head + f"{outcome.status}; {outcome.evaluated_on} accuracy {100 * outcome.final_accuracy:.2f}% after "
-        f"{outcome.epochs} epoch{'s' if outcome.epochs != 1 else ''}, best {100 * outcome.best_accuracy:.2f}% "
+        head + f"{outcome.status}; {outcome.evaluated_on} {figure(final)} after "
+        f"{outcome.epochs} epoch{'s' if outcome.epochs != 1 else ''}, best {figure(best).split()[-1]} "
         f"(epoch {outcome.best_epoch}){when}"
     )
 
 
-def _spread_text(spread: dict | None) -> str:
+def _spread_text(spread: dict | None, measure: str = "accuracy") -> str:
+    """mean ± sd [min–max]: accuracies in %, R² as it is."""
     if spread is None:
         return "-"
+    shown = (lambda v: f"{v:.3f}") if measure == "r2" else (lambda v: f"{100 * v:.2f}")
     if spread["min"] == spread["max"]:
-        return f"{100 * spread['mean']:.2f}"
-    sd = f" ± {100 * spread['sd']:.2f}" if spread["sd"] is not None else ""
-    return f"{100 * spread['mean']:.2f}{sd} [{100 * spread['min']:.2f}–{100 * spread['max']:.2f}]"
+        return shown(spread["mean"])
+    sd = f" ± {shown(spread['sd'])}" if spread["sd"] is not None else ""
+    return f"{shown(spread['mean'])}{sd} [{shown(spread['min'])}–{shown(spread['max'])}]"
 
 
 def sweep_lines(summary: dict, folder: Path) -> list[str]:
@@ -428,11 +433,13 @@ def sweep_lines(summary: dict, folder: Path) -> list[str]:
         f"{p['finished']}/{p['runs']}" + (f" ({p['failed']} failed)" if p["failed"] else "") for p in summary["points"]
     ]
     run_width = max(4, *map(len, runs))
-    final = [_spread_text(p["final_accuracy"]) for p in summary["points"]]
+    measure = summary.get("measure", "accuracy")
+    final = [_spread_text(p[f"final_{measure}"], measure) for p in summary["points"]]
     final_width = max(5, *map(len, final))
     watched = summary["evaluated_on"] or "validation or test"
+    what = "R²" if measure == "r2" else "accuracy (%)"
     lines = [
-        f"{len(summary['runs'])} runs in {folder}; {watched} accuracy (%), mean ± sd [min–max] over the seeds:",
+        f"{len(summary['runs'])} runs in {folder}; {watched} {what}, mean ± sd [min–max] over the seeds:",
         "  "
         + "  ".join(k.ljust(w) for k, w in zip(keys, widths))
         + f"  {'runs':<{run_width}}  {'final':<{final_width}}  best",
@@ -441,10 +448,13 @@ def sweep_lines(summary: dict, folder: Path) -> list[str]:
         lines.append(
             ("* " if p["best"] else "  ")
             + "  ".join(v.ljust(w) for v, w in zip(c, widths))
-            + f"  {r:<{run_width}}  {f:<{final_width}}  {_spread_text(p['best_accuracy'])}"
+            + f"  {r:<{run_width}}  {f:<{final_width}}  {_spread_text(p[f'best_{measure}'], measure)}"
         )
     if summary["best_point"] is not None:
-        lines.append("* the best point: the highest mean final accuracy among points whose runs all finished")
+        lines.append(
+            f"* the best point: the highest mean final {'R²' if measure == 'r2' else 'accuracy'} "
+            "among points whose runs all finished"
+        )
     return lines
 
 

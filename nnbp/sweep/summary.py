@@ -1,11 +1,11 @@
 """A sweep's summary: for each grid point, the mean ± sd, min and max over its seeds of the final and
-the best accuracy on the watched split, the best point marked; and each run's outcome.
+the best accuracy on the watched split (a regression's R²), the best point marked; and each run's outcome.
 
-`summary.json` holds it all (`points`, `runs`); `summary.csv` one row per point. Accuracies are
-fractions, as in `history.json`; sd is the sample standard deviation (n − 1), absent for one seed.
-The best point is the one with the highest mean final accuracy among the points all of whose runs
-finished (the best epoch's accuracy is a maximum over epochs measured on the same data: optimistic
-for a curve that oscillates, as a too-large η's does).
+`summary.json` holds it all (`measure`, `points`, `runs`); `summary.csv` one row per point. Accuracies
+are fractions, as in `history.json`; sd is the sample standard deviation (n − 1), absent for one seed.
+The best point is the one with the highest mean final figure among the points all of whose runs
+finished (the best epoch's is a maximum over epochs measured on the same data: optimistic for a curve
+that oscillates, as a too-large η's does).
 """
 
 from __future__ import annotations
@@ -44,21 +44,22 @@ def summarize(source: str, grid: dict[str, list[Any]], seeds: list[int], runs: l
         if not points or points[-1]["values"] != run["values"]:
             points.append({"values": run["values"], "runs": []})
         points[-1]["runs"].append(run)
+    measure = measure_of(runs)
     rows = []
     for point in points:
-        done = [r for r in point["runs"] if r["status"] == "finished"]
+        done = [r for r in point["runs"] if r["status"] == "finished" and r.get(f"final_{measure}") is not None]
         rows.append(
             {
                 "values": point["values"],
                 "runs": len(point["runs"]),
                 **{status: sum(r["status"] == status for r in point["runs"]) for status in STATUSES},
-                "final_accuracy": spread([r["final_accuracy"] for r in done]),
-                "best_accuracy": spread([r["best_accuracy"] for r in done]),
+                f"final_{measure}": spread([r[f"final_{measure}"] for r in done]),
+                f"best_{measure}": spread([r[f"best_{measure}"] for r in done]),
                 "best": False,
             }
         )
-    complete = [row for row in rows if row["finished"] == row["runs"]]
-    best = max(complete, key=lambda row: row["final_accuracy"]["mean"], default=None)
+    complete = [row for row in rows if row["finished"] == row["runs"] and row[f"final_{measure}"]]
+    best = max(complete, key=lambda row: row[f"final_{measure}"]["mean"], default=None)
     if best is not None:
         best["best"] = True
     watched = sorted({r["evaluated_on"] for r in runs if r.get("evaluated_on")})
@@ -67,10 +68,16 @@ def summarize(source: str, grid: dict[str, list[Any]], seeds: list[int], runs: l
         "grid": grid,
         "seeds": seeds,
         "evaluated_on": watched[0] if len(watched) == 1 else None,
+        "measure": measure,
         "best_point": best["values"] if best else None,
         "points": rows,
         "runs": runs,
     }
+
+
+def measure_of(runs: list[dict[str, Any]]) -> str:
+    """`r2` when the runs are a regression's (they carry R² for accuracy), else `accuracy`."""
+    return "r2" if any(r.get("final_r2") is not None for r in runs) else "accuracy"
 
 
 def write_summary(folder: Path, summary: dict) -> None:
@@ -85,7 +92,8 @@ def write_summary(folder: Path, summary: dict) -> None:
 
 
 def summary_csv(summary: dict) -> str:
-    """One row per grid point: its values, run counts, and the spreads of final and best accuracy."""
+    """One row per grid point: its values, run counts, and the spreads of the final and best figure
+    (accuracy, or a regression's R²)."""
     keys = list(summary["grid"])
     figures = [f"{kind}_{stat}" for kind in ("final", "best") for stat in ("mean", "sd", "min", "max")]
     out = io.StringIO()
@@ -97,7 +105,7 @@ def summary_csv(summary: dict) -> str:
             for k in keys
         ]
         stats = [
-            (row[f"{kind}_accuracy"] or {}).get(stat)
+            (row[f"{kind}_{summary.get('measure', 'accuracy')}"] or {}).get(stat)
             for kind in ("final", "best")
             for stat in ("mean", "sd", "min", "max")
         ]

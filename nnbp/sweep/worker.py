@@ -46,24 +46,36 @@ class Outcome:
     test_accuracy: float | None = None  # the last epoch's network on the test split
     best_test_accuracy: float | None = None  # best.npz's network on the test split
     seconds: float | None = None  # the time this sweep spent on it; None for a run found finished
+    final_r2: float | None = None  # a regression's R² in place of the four accuracies
+    best_r2: float | None = None
+    test_r2: float | None = None
+    best_test_r2: float | None = None
+
+    @property
+    def measure(self) -> str:
+        """What the run's figures are: `accuracy`, or `r2` for a regression."""
+        return "r2" if self.final_r2 is not None else "accuracy"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def of(cls, history: History, status: str, reason: str | None = None, seconds: float | None = None) -> Outcome:
-        best = history.best
+        best, last = history.best, history.epochs[-1] if history.epochs else None
+        measure = "r2" if last is not None and last.accuracy is None else "accuracy"
         return cls(
             status,
             reason,
             history.evaluated_on,
             len(history.epochs),
-            history.epochs[-1].accuracy if history.epochs else None,
-            best.accuracy if best else None,
-            best.epoch if best else None,
-            (history.test or {}).get("accuracy"),
-            (history.best_test or {}).get("accuracy"),
-            seconds,
+            best_epoch=best.epoch if best else None,
+            seconds=seconds,
+            **{
+                f"final_{measure}": getattr(last, measure, None),
+                f"best_{measure}": getattr(best, measure, None),
+                f"test_{measure}": (history.test or {}).get(measure),
+                f"best_test_{measure}": (history.best_test or {}).get(measure),
+            },
         )
 
 
