@@ -158,6 +158,36 @@ def test_sweep_bench_times_the_three_ways_and_the_overhead():
     assert "2 runs of one epoch: nnbp sweep -j 1 " in out and "plain loop" in out
 
 
+def test_peers_script_prints_each_trainer_beside_nnbp_or_says_it_is_skipped():
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "peers.py"),
+            "--sizes",
+            "784,5,10",
+            "--mini-batch-sizes",
+            "1000",
+            "--dtypes",
+            "float32",
+            "--trainers",
+            "nnbp,nnbp-loop,torch-manual,sklearn",
+            "--epochs",
+            "2",
+            "--rounds",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in result.stdout.splitlines()]
+    rows = {row[0]: row[1:] for row in cells if len(row) == 2}
+    assert float(rows["nnbp"][0]) > 0 and rows["nnbp-loop"][0].endswith("×)") and rows["sklearn"][0].endswith("×)")
+    assert "torch-manual" in rows or "skipping torch-manual: torch is not installed" in result.stdout
+    assert "failed" not in result.stdout
+
+
 def test_tables_script_prints_nnbp_beside_scikit_learn_and_the_readers():
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / "tables.py"), "--seeds", "1", "--rows", "2000", "--repeats", "1"],

@@ -8,6 +8,7 @@ gathering each mini-batch, the forward and backward passes and the update; evalu
 The trainers (each optional: one whose package is missing is skipped with a line saying so):
 
     nnbp            nnbp.train, the matrix engine, `threads: auto`, as `nnbp train` runs it
+    nnbp-loop       the same with `engine: loop`: the chapter's per-example algorithm
     torch-manual    PyTorch, the same algorithm written out with tensors (BP1-BP4 by hand, no autograd),
                     the data shuffled once an epoch so each mini-batch is a view, updates in place
     torch-autograd  PyTorch, nn.Sequential of Linear and Sigmoid, MSE loss, autograd, optim.SGD
@@ -41,7 +42,7 @@ import sys
 import tempfile
 import time
 
-TRAINERS = ("nnbp", "torch-manual", "torch-autograd", "sklearn")
+TRAINERS = ("nnbp", "nnbp-loop", "torch-manual", "torch-autograd", "sklearn")
 NEEDS = {"torch-manual": "torch", "torch-autograd": "torch", "sklearn": "sklearn"}
 
 
@@ -53,12 +54,19 @@ def training_data(dtype: str):
     return dataset.train.images, dataset.train.labels
 
 
-def time_nnbp(sizes: list[int], m: int, dtype: str, epochs: int, eta: float) -> list[float]:
+def time_nnbp(sizes: list[int], m: int, dtype: str, epochs: int, eta: float, engine: str) -> list[float]:
     import nnbp
 
     with tempfile.TemporaryDirectory() as folder:
         config = nnbp.TrainConfig(
-            sizes=sizes, eta=eta, epochs=epochs, mini_batch_size=m, dtype=dtype, dataset="fashion-mnist", output=folder
+            sizes=sizes,
+            eta=eta,
+            epochs=epochs,
+            mini_batch_size=m,
+            dtype=dtype,
+            engine=engine,
+            dataset="fashion-mnist",
+            output=folder,
         )
         return [e.seconds for e in nnbp.train(config, force=True, download=False).epochs]
 
@@ -150,8 +158,8 @@ def time_sklearn(sizes: list[int], m: int, dtype: str, epochs: int) -> list[floa
 
 def child(trainer: str, sizes: list[int], m: int, dtype: str, epochs: int, eta: float) -> None:
     """Train in this process and print the epochs' seconds as JSON."""
-    if trainer == "nnbp":
-        seconds = time_nnbp(sizes, m, dtype, epochs, eta)
+    if trainer.startswith("nnbp"):
+        seconds = time_nnbp(sizes, m, dtype, epochs, eta, engine="loop" if trainer == "nnbp-loop" else "matrix")
     elif trainer.startswith("torch"):
         seconds = time_torch(sizes, m, dtype, epochs, eta, autograd=trainer == "torch-autograd")
     else:
