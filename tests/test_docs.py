@@ -62,7 +62,8 @@ def test_the_python_example_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == 2 and (tmp_path / "runs" / "api" / "weights.npz").is_file()
+    assert len(printed) == 3 and (tmp_path / "runs" / "api" / "weights.npz").is_file()
+    assert len(re.findall(r"'[0-9]'", printed[2])) == 5  # load_model's predictions: five digits' names
 
 
 def test_ci_runs_the_readme_test_command():
