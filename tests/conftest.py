@@ -18,3 +18,11 @@ def own_cache(tmp_path_factory: pytest.TempPathFactory):
     patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     yield
     patch.undo()
+
+
+def pytest_ignore_collect(collection_path, config) -> bool | None:
+    """With `-m "not slow"`, a module marked slow as a whole is not even imported (scikit-learn's and
+    onnxruntime's imports alone cost seconds of the edit loop)."""
+    if config.getoption("markexpr", "").replace(" ", "") != "notslow" or collection_path.suffix != ".py":
+        return None
+    return "\npytestmark = pytest.mark.slow" in collection_path.read_text() or None

@@ -17,6 +17,7 @@ import nnbp
 from helpers import cli_runner
 from nnbp.cli import main
 
+pytestmark = pytest.mark.slow  # whole test splits through onnxruntime
 TOLERANCE = {"float32": 1e-5, "float64": 1e-9}
 
 

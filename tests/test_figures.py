@@ -30,6 +30,7 @@ def test_plot_draws_the_learning_curves_of_a_real_run(tmp_path):
     assert result.exit_code == 0 and png_size(tmp_path / "curves.png")[0] > 300
 
 
+@pytest.mark.slow
 def test_the_curves_of_a_run_with_dropout_add_a_panel_of_how_often_neurons_were_deleted(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     runner = cli_runner()

@@ -15,6 +15,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from nnbp.sklearn import NNBPClassifier, NNBPRegressor
 
+pytestmark = pytest.mark.slow  # scikit-learn's suite trains some hundred small networks
+
 
 @parametrize_with_checks([NNBPClassifier(), NNBPRegressor()])
 def test_scikit_learns_own_estimator_checks(estimator, check):

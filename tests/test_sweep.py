@@ -5,6 +5,7 @@ recorded without stopping the others; bad input refused before anything runs; Ct
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -338,11 +339,18 @@ def test_ctrl_c_stops_every_worker_keeps_what_finished_and_the_sweep_goes_on_aft
         "-o",
         str(tmp_path / "s"),
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = process.stdout.readline()
-    assert first.startswith("[1/5] seed="), process.stderr.read()
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=120)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("[1/5] seed="), process.stderr.read()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:  # a sweep that hangs is a failure, and neither it nor its workers may outlive the test
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     assert process.returncode == 130, err
     assert "Traceback" not in err and "Stopped by SIGINT: " in err and "run the same command again" in err
     summary = json.loads((tmp_path / "s" / "summary.json").read_text())

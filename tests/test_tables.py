@@ -207,6 +207,7 @@ def test_the_python_api_loads_a_table_by_name_of_its_target(tmp_path):
     assert data.class_names == ("big", "small") and data.feature_names == ("x1", "x2") and data.kind == "table"
 
 
+@pytest.mark.slow  # the shipped configs, whole
 @pytest.mark.parametrize(("name", "measure", "floor"), [("iris", "accuracy", 0.85), ("diabetes", "r2", 0.3)])
 def test_the_shipped_table_configs_train_on_scikit_learns_tables(tmp_path, name, measure, floor):
     from nnbp.config import build_config, read_config_file

@@ -47,7 +47,8 @@ def resolve(setting: str | int, sizes: list[int] | tuple[int, ...], m: int) -> i
 @functools.cache
 def controller() -> ThreadpoolController:
     """threadpoolctl's view of the thread pools loaded (numpy's BLAS among them), taken once a process:
-    it walks the libraries in a ctypes callback, where an exception raised by a signal handler is lost."""
+    it walks the libraries in a ctypes callback, where an exception raised by a signal handler is lost.
+    Libraries loaded later (scipy's BLAS, say) are not limited: nnbp's products run in numpy's."""
     import numpy  # noqa: F401  (loads the BLAS the walk must find)
 
     return ThreadpoolController()
