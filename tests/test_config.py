@@ -175,6 +175,8 @@ def test_exponent_notation_is_accepted_for_eta(tmp_path, text):
         ("eta_schedule: {patience: 2, factor: 2}\n", "eta_schedule: factor: 2.0 is not a number between 0 and 1"),
         ("eta_schedule: {patience: 2, stop_fraction: 0}\n", "eta_schedule: stop_fraction: 0.0 is not a number between"),
         ("eta_schedule: {patience: 2, colour: red}\n", "eta_schedule: colour: unknown field"),
+        ("expand: 5\n", "expand: 5 is not a mapping such as {shift: 2, rotate: 10}"),
+        ("expand: {shift: 1, rotte: 5}\n", "expand: rotte: unknown field; did you mean 'rotate'?; the fields are"),
         ("early_stopping: 0\n", "early_stopping: 0 is less than 1"),
         ("early_stopping: 2.5\n", "early_stopping: 2.5 is not a whole number"),
         ("train_size: 0\n", "train_size: 0 is less than 1"),

@@ -173,20 +173,24 @@ def activation(value: Any, where: str) -> str | tuple[str, ...]:
 SCHEDULE_FIELDS = ("patience", "factor", "stop_fraction")
 
 
+def mapping_of(value: Any, where: str, fields: tuple[str, ...], example: str) -> dict:
+    """`value` if it is a mapping whose keys are among `fields`; else a one-line error naming the first
+    unknown field (and a close match) or saying a mapping such as `example` was expected."""
+    if not isinstance(value, dict):
+        raise NnbpError(f"{where}: {shown(value)} is not a mapping such as {example}, each field given once")
+    unknown = [str(k)[:40] for k in value if k not in fields]
+    if unknown:
+        raise NnbpError(
+            f"{where}: {unknown[0]}: unknown field{close_match(unknown[0], fields)}; the fields are {', '.join(fields)}"
+        )
+    return value
+
+
 def eta_schedule(value: Any, where: str) -> EtaSchedule | None:
     """None (η constant), or {patience: N, factor: F, stop_fraction: S} (patience required)."""
     if value is None or isinstance(value, EtaSchedule):
         return value
-    if not isinstance(value, dict):
-        raise NnbpError(
-            f"{where}: {shown(value)} is not a mapping such as {{patience: 10, factor: 0.5}}, each field given once"
-        )
-    unknown = [str(k)[:40] for k in value if k not in SCHEDULE_FIELDS]
-    if unknown:
-        raise NnbpError(
-            f"{where}: {unknown[0]}: unknown field{close_match(unknown[0], SCHEDULE_FIELDS)}; "
-            f"the fields are {', '.join(SCHEDULE_FIELDS)}"
-        )
+    value = mapping_of(value, where, SCHEDULE_FIELDS, "{patience: 10, factor: 0.5}")
     if "patience" not in value:
         raise NnbpError(f"{where}: needs patience, the epochs without improvement before η is lowered")
     return EtaSchedule(
@@ -219,16 +223,7 @@ def expand(value: Any, where: str) -> Expansion | None:
     """None (off), or {shift: pixels, rotate: degrees, elastic: α}, each field optional."""
     if value is None or isinstance(value, Expansion):
         return value
-    if not isinstance(value, dict):
-        raise NnbpError(
-            f"{where}: {shown(value)} is not a mapping such as {{shift: 2, rotate: 10}}, each field given once"
-        )
-    unknown = [str(k)[:40] for k in value if k not in EXPAND_FIELDS]
-    if unknown:
-        raise NnbpError(
-            f"{where}: {unknown[0]}: unknown field{close_match(unknown[0], EXPAND_FIELDS)}; "
-            f"the fields are {', '.join(EXPAND_FIELDS)}"
-        )
+    value = mapping_of(value, where, EXPAND_FIELDS, "{shift: 2, rotate: 10}")
     shift = whole(value.get("shift", 0), f"{where}: shift", 0)
     rotate, elastic = (number(value.get(k, 0), f"{where}: {k}") for k in ("rotate", "elastic"))
     if shift > MAX_SHIFT:
