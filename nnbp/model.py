@@ -73,11 +73,7 @@ class Model:
         of the summed output activations (sigmoid outputs do not sum to 1)."""
         if self.task == "regression":
             raise NnbpError("a regression has no class probabilities; predict gives its values")
-        A = self.outputs(X)
-        if self.network.sigmas[-1].name != "softmax":
-            total = A.sum(axis=0, keepdims=True)
-            A = np.divide(A, total, out=np.zeros_like(A), where=total > 0)
-        return A.T
+        return scores_of(self.network, self.outputs(X)).T
 
     def predict(self, X: Array) -> Array:
         """Each row's class (its name, when the model knows the names; else its index), or a regression's
@@ -87,3 +83,12 @@ class Model:
             return values[:, 0] if values.shape[1] == 1 else values
         indices = self.outputs(X).argmax(axis=0)
         return np.asarray(self.class_names)[indices] if self.class_names else indices
+
+
+def scores_of(network: Network, A: Array) -> Array:
+    """Each output's score for output activations A (n_L, N): softmax probabilities as they are, else
+    each output's share of the summed activations (sigmoid outputs do not sum to 1)."""
+    if network.sigmas[-1].name == "softmax":
+        return A
+    total = A.sum(axis=0, keepdims=True)
+    return np.divide(A, total, out=np.zeros_like(A), where=total > 0)

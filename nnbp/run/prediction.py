@@ -21,7 +21,7 @@ from nnbp.data.inputs import Example, read_examples
 from nnbp.data.pictures import prepare
 from nnbp.data.tables import read_columns
 from nnbp.errors import NnbpError
-from nnbp.model import Model
+from nnbp.model import Model, scores_of
 from nnbp.network import Network
 from nnbp.run.weights import load_model, load_weights
 from nnbp.system.memory import forward_chunk
@@ -136,14 +136,6 @@ def predict(
                 )
             )
     return predictions
-
-
-def scores_of(network: Network, A: Array) -> Array:
-    """Each output's score (see the module): probabilities, or shares of the summed activations."""
-    if network.sigmas[-1].name == "softmax":
-        return A
-    total = A.sum(axis=0, keepdims=True)
-    return np.divide(A, total, out=np.zeros_like(A), where=total > 0)
 
 
 def unlike_training(x: Array, stats: dict | None) -> str | None:
