@@ -19,6 +19,7 @@ import statistics
 
 import numpy as np
 
+from arguments import positive
 from nnbp.benchmark import environment
 from nnbp.config.keys import threads as parse_threads
 from nnbp.data import load_dataset
@@ -28,17 +29,6 @@ from nnbp.system.blas import blas_threads, resolve
 from nnbp.training import train
 
 SIZES = [784, 30, 10]
-
-
-def positive(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is less than 1")
-    return value
 
 
 def epoch_seconds(dataset, m: int, dtype: str, epochs: int, threads: str, diagnostics: bool = False) -> list[float]:

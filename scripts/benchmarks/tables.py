@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 import nnbp
+from arguments import positive
 from nnbp.benchmark import environment
 
 
@@ -78,17 +79,6 @@ else:
 seconds = time.perf_counter() - start
 print(seconds, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024, values.nbytes)
 """
-
-
-def positive(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is less than 1")
-    return value
 
 
 def scaled(dataset: nnbp.Dataset, examples: np.ndarray) -> np.ndarray:
