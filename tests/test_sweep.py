@@ -386,3 +386,22 @@ def test_a_regression_sweep_is_summarised_by_r2(tmp_path):
     pytest.importorskip("matplotlib")
     plotted = cli_runner().invoke(main, ["plot", str(tmp_path / "s")])
     assert plotted.exit_code == 0, plotted.stderr
+
+
+def test_a_run_that_ended_as_the_sweep_was_stopped_counts_as_finished(config, tmp_path, monkeypatch):
+    from nnbp.sweep import sweep as sweep_module
+    from nnbp.sweep.worker import train_point
+
+    def stopped_after_one_run(todo, jobs, done):  # the run ends, then Ctrl-C comes before its outcome
+        point, action = todo[0]
+        train_point(point.config.to_dict(), action)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_module, "_here", stopped_after_one_run)
+    seen = []
+    planned = plan(config, [], "0,1", {"epochs": 1}, tmp_path / "s")
+    with pytest.raises(KeyboardInterrupt):
+        planned.run(jobs=1, on_outcome=lambda point, outcome: seen.append((point.name, outcome.status)))
+    assert seen == [("seed=0", "finished")]
+    statuses = [r["status"] for r in read_summary(tmp_path / "s")["runs"]]
+    assert statuses == ["finished", "interrupted"]

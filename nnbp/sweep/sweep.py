@@ -60,7 +60,8 @@ class Sweep:
         `force` trains every run afresh.
 
         An exception (Ctrl-C) stops the workers; the summary written then records the runs not
-        finished as interrupted, and the exception goes on."""
+        finished as interrupted (a run whose folder shows it ended as it was stopped counts as ended,
+        and is reported to `on_outcome`), and the exception goes on."""
         jobs = jobs or cpu_count()
         cluster = Cluster(scheduler) if isinstance(scheduler, str) else scheduler
         with ExitStack() as stack:
@@ -87,6 +88,10 @@ class Sweep:
                 elif todo:
                     _here(todo, jobs, done)
             finally:
+                for point in self.points:  # a run may have ended as the workers were stopped, unreported
+                    ended = None if point.name in outcomes else _ended(point)
+                    if ended is not None:
+                        done(point, ended)
                 summary = self._summary(outcomes)
                 write_summary(self.folder, summary)
             return summary
@@ -189,6 +194,15 @@ def _state(point: Point) -> str | Outcome:
     if history.test is not None and (history.stopped or len(history.epochs) == point.config.epochs):
         return Outcome.of(history, "finished")
     return RESUME
+
+
+def _ended(point: Point) -> Outcome | None:
+    """The outcome a point's folder holds if its run has ended (finished or failed), else None."""
+    try:
+        state = _state(point)
+    except NnbpError:
+        return None
+    return state if isinstance(state, Outcome) else None
 
 
 def _diverged_at_once(point: Point) -> Outcome | None:
